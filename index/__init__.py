@@ -1,0 +1,1 @@
+"""Core library: reading, parsing, storing, indexing and searching plan documents."""

@@ -1,0 +1,393 @@
+"""The document store: documents, clauses and agencies in SQLite (via sqlite-utils), plus usage.
+
+The store is the registry of what the corpus holds. Search never reads it directly: each index
+build takes a consistent snapshot of it (`snapshot`), so an index and the clauses it returns
+always belong together. Schema changes are numbered migrations (`index/migrations.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import StoreError
+from .migrations import apply_migrations
+from .models import Agency, Clause, Document, ParsedDocument
+
+ADDED = "added"
+UNCHANGED = "unchanged"
+REPLACED = "replaced"
+
+
+@dataclass
+class AddResult:
+    """What adding a parsed document did: added, unchanged (same hash) or replaced (same 文号)."""
+
+    status: str
+    document: Document
+    replaced: Document | None = None
+
+    @property
+    def message(self) -> str:
+        name = self.document.title or self.document.source
+        if self.status == UNCHANGED:
+            return f"文件已在库中，内容未变：{name}"
+        if self.status == REPLACED and self.replaced is not None:
+            return f"已用新版本替换同文号文件：{name}（{self.document.doc_number}），旧版本 {self.replaced.source} 已移除"
+        return f"已加入：{name}"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """SQLite store. Safe to share between threads: every call holds one lock."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        if readonly:
+            if not self.path.exists():
+                raise StoreError(f"找不到数据库文件：{self.path}")
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self._lock = threading.RLock()
+        self.db = sqlite_utils.Database(conn)
+        if not readonly:
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            apply_migrations(self.db)
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    # -- documents -------------------------------------------------------------------------
+
+    def add_document(self, parsed: ParsedDocument, *, supersedes: str | None = None) -> AddResult:
+        """Store a parsed document in one transaction.
+
+        Same content hash already stored → no-op. Same 文号 with new content → the old version is
+        replaced (its clauses and agencies removed) in the same transaction.
+        """
+        doc = parsed.document
+        with self._lock:
+            existing = self.document_by_sha(doc.sha256)
+            if existing is not None:
+                return AddResult(UNCHANGED, existing)
+            previous = self.document_by_number(doc.doc_number) if doc.doc_number else None
+            with self._transaction():
+                if previous is not None:
+                    self._delete_document_rows(previous.id)
+                row = _document_row(doc, parsed.warnings)
+                row["supersedes"] = supersedes or doc.supersedes
+                self.db["documents"].insert(row)
+                self.db["clauses"].insert_all(_clause_rows(parsed.clauses), batch_size=500)
+                self.db["agencies"].insert_all(_agency_rows(parsed.clauses), batch_size=500)
+        stored = self.document(doc.id)
+        assert stored is not None
+        if previous is not None:
+            return AddResult(REPLACED, stored, previous)
+        return AddResult(ADDED, stored)
+
+    def remove_document(self, doc_id: str) -> Document:
+        with self._lock:
+            doc = self.document(doc_id)
+            if doc is None:
+                raise StoreError(f"库中没有这个文件：{doc_id}")
+            with self._transaction():
+                self._delete_document_rows(doc_id)
+            return doc
+
+    def _delete_document_rows(self, doc_id: str) -> None:
+        self.db.execute("DELETE FROM agencies WHERE doc_id = ?", [doc_id])
+        self.db.execute("DELETE FROM clauses WHERE doc_id = ?", [doc_id])
+        self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
+
+    def set_supersedes(self, doc_id: str, older_id: str | None) -> None:
+        with self._transaction():
+            self.db.execute("UPDATE documents SET supersedes = ? WHERE id = ?", [older_id, doc_id])
+
+    def documents(self) -> list[Document]:
+        with self._lock:
+            rows = self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents ORDER BY date, title").fetchall()
+        return [_document_from_row(r) for r in rows]
+
+    def document(self, doc_id: str) -> Document | None:
+        return self._one_document("id = ?", doc_id)
+
+    def document_by_sha(self, sha256: str) -> Document | None:
+        return self._one_document("sha256 = ?", sha256)
+
+    def document_by_number(self, doc_number: str) -> Document | None:
+        return self._one_document("doc_number = ?", doc_number)
+
+    def document_by_source(self, source: str) -> Document | None:
+        return self._one_document("source = ?", source)
+
+    def _one_document(self, where: str, value: str) -> Document | None:
+        with self._lock:
+            row = self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE {where} LIMIT 1", [value]).fetchone()
+        return _document_from_row(row) if row else None
+
+    def document_warnings(self, doc_id: str) -> list[str]:
+        with self._lock:
+            row = self.db.execute("SELECT warnings FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return json.loads(row[0]) if row and row[0] else []
+
+    def clause_counts(self) -> dict[str, int]:
+        """Retrievable units per document id."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT doc_id, COUNT(*) FROM clauses WHERE retrievable = 1 GROUP BY doc_id"
+            ).fetchall()
+        return {doc_id: n for doc_id, n in rows}
+
+    # -- clauses ---------------------------------------------------------------------------
+
+    def clauses(self, doc_id: str | None = None, *, retrievable_only: bool = False) -> list[Clause]:
+        """Units in document order (all documents when doc_id is None), with their agencies."""
+        where, params = [], []
+        if doc_id is not None:
+            where.append("doc_id = ?")
+            params.append(doc_id)
+        if retrievable_only:
+            where.append("retrievable = 1")
+        sql = f"SELECT {_CLAUSE_COLUMNS} FROM clauses"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY doc_id, ord"
+        with self._lock:
+            rows = self.db.execute(sql, params).fetchall()
+            agencies = self._agencies_for(doc_id)
+        return [_clause_from_row(r, agencies.get(r[0], [])) for r in rows]
+
+    def clauses_by_ids(self, clause_ids: Iterable[str]) -> dict[str, Clause]:
+        ids = list(dict.fromkeys(clause_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self.db.execute(f"SELECT {_CLAUSE_COLUMNS} FROM clauses WHERE id IN ({marks})", ids).fetchall()
+            agency_rows = self.db.execute(
+                f"SELECT clause_id, name, role, canonical FROM agencies WHERE clause_id IN ({marks}) ORDER BY ord", ids
+            ).fetchall()
+        agencies: dict[str, list[Agency]] = {}
+        for clause_id, name, role, canonical in agency_rows:
+            agencies.setdefault(clause_id, []).append(Agency(name, role, canonical))
+        return {r[0]: _clause_from_row(r, agencies.get(r[0], [])) for r in rows}
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return self.clauses_by_ids([clause_id]).get(clause_id)
+
+    def _agencies_for(self, doc_id: str | None) -> dict[str, list[Agency]]:
+        sql = "SELECT clause_id, name, role, canonical FROM agencies"
+        params: list[Any] = []
+        if doc_id is not None:
+            sql += " WHERE doc_id = ?"
+            params.append(doc_id)
+        out: dict[str, list[Agency]] = {}
+        for clause_id, name, role, canonical in self.db.execute(sql + " ORDER BY clause_id, ord", params).fetchall():
+            out.setdefault(clause_id, []).append(Agency(name, role, canonical))
+        return out
+
+    def agency_mentions(self) -> list[tuple[str, str | None, str, str, str]]:
+        """Every (name, canonical, role, clause_id, doc_id) mention, for agency lookups and dictionaries."""
+        with self._lock:
+            return [
+                tuple(r)
+                for r in self.db.execute("SELECT name, canonical, role, clause_id, doc_id FROM agencies ORDER BY doc_id, ord")
+            ]
+
+    # -- usage -----------------------------------------------------------------------------
+
+    def log_question(
+        self,
+        query: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str | None = None,
+        top_clause_id: str | None = None,
+        top_score: float | None = None,
+        low_confidence: bool = False,
+    ) -> int:
+        with self._transaction():
+            table = self.db["questions"]
+            table.insert(
+                {
+                    "asked_at": utc_now(),
+                    "user_id": user_id,
+                    "chat_type": chat_type,
+                    "query": query[:2000],
+                    "top_clause_id": top_clause_id,
+                    "top_score": top_score,
+                    "low_confidence": int(low_confidence),
+                }
+            )
+            return int(table.last_pk)
+
+    def add_feedback(self, *, question_id: int | None, clause_id: str | None, user_id: int | None, value: int) -> None:
+        with self._transaction():
+            self.db["feedback"].insert(
+                {
+                    "at": utc_now(),
+                    "question_id": question_id,
+                    "clause_id": clause_id,
+                    "user_id": user_id,
+                    "value": 1 if value > 0 else -1,
+                }
+            )
+
+    def question(self, question_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(self.db["questions"].rows_where("id = ?", [question_id]))
+        return rows[0] if rows else None
+
+    def weak_questions(self, limit: int = 10) -> list[dict[str, Any]]:
+        """Questions answered with low confidence or voted 👎, most frequent first."""
+        sql = """
+            SELECT q.query AS query, COUNT(*) AS times,
+                   SUM(q.low_confidence) AS low_confidence,
+                   (SELECT COUNT(*) FROM feedback f JOIN questions q2 ON f.question_id = q2.id
+                     WHERE q2.query = q.query AND f.value < 0) AS thumbs_down,
+                   MAX(q.asked_at) AS last_asked
+            FROM questions q
+            WHERE q.low_confidence = 1
+               OR q.id IN (SELECT question_id FROM feedback WHERE value < 0)
+            GROUP BY q.query
+            ORDER BY times DESC, last_asked DESC
+            LIMIT ?
+        """
+        with self._lock:
+            cursor = self.db.execute(sql, [limit])
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+            return {
+                "documents": one("SELECT COUNT(*) FROM documents"),
+                "clauses": one("SELECT COUNT(*) FROM clauses WHERE retrievable = 1"),
+                "agency_mentions": one("SELECT COUNT(*) FROM agencies"),
+                "questions": one("SELECT COUNT(*) FROM questions"),
+                "low_confidence": one("SELECT COUNT(*) FROM questions WHERE low_confidence = 1"),
+                "feedback_up": one("SELECT COUNT(*) FROM feedback WHERE value > 0"),
+                "feedback_down": one("SELECT COUNT(*) FROM feedback WHERE value < 0"),
+            }
+
+    # -- maintenance -----------------------------------------------------------------------
+
+    def snapshot(self, dest: Path) -> None:
+        """Write a consistent copy of the whole store to dest (used by index builds)."""
+        dest = Path(dest)
+        if dest.exists():
+            dest.unlink()
+        with self._lock:
+            self.db.execute("VACUUM INTO ?", [str(dest)])
+
+    def integrity_ok(self) -> bool:
+        with self._lock:
+            return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+_DOC_COLUMNS = "id, title, doc_number, issuer, date, region, source, sha256, supersedes"
+_CLAUSE_COLUMNS = "id, doc_id, number, path, level, kind, heading, text, parent_id, ord, retrievable"
+
+
+def _document_row(doc: Document, warnings: list[str]) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "doc_number": doc.doc_number,
+        "issuer": doc.issuer,
+        "date": doc.date,
+        "region": doc.region,
+        "source": doc.source,
+        "sha256": doc.sha256,
+        "supersedes": doc.supersedes,
+        "warnings": json.dumps(warnings, ensure_ascii=False),
+        "added_at": utc_now(),
+    }
+
+
+def _document_from_row(row: tuple[Any, ...]) -> Document:
+    return Document(*row)
+
+
+def _clause_rows(clauses: list[Clause]) -> Iterator[dict[str, Any]]:
+    for c in clauses:
+        yield {
+            "id": c.id,
+            "doc_id": c.doc_id,
+            "number": c.number,
+            "path": c.path,
+            "level": c.level,
+            "kind": c.kind,
+            "heading": c.heading,
+            "text": c.text,
+            "parent_id": c.parent_id,
+            "ord": c.order,
+            "retrievable": int(c.retrievable),
+        }
+
+
+def _agency_rows(clauses: list[Clause]) -> Iterator[dict[str, Any]]:
+    for c in clauses:
+        for i, a in enumerate(c.agencies):
+            yield {
+                "clause_id": c.id,
+                "doc_id": c.doc_id,
+                "name": a.name,
+                "role": a.role,
+                "canonical": a.canonical,
+                "ord": i,
+            }
+
+
+def _clause_from_row(row: tuple[Any, ...], agencies: list[Agency]) -> Clause:
+    cid, doc_id, number, path, level, kind, heading, text, parent_id, order, retrievable = row
+    return Clause(
+        id=cid,
+        doc_id=doc_id,
+        number=number,
+        path=path,
+        level=level,
+        kind=kind,
+        heading=heading,
+        text=text,
+        parent_id=parent_id,
+        order=order,
+        agencies=agencies,
+        retrievable=bool(retrievable),
+    )
