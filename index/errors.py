@@ -53,3 +53,27 @@ class IndexBusyError(IndexError_):
 
 class ModelError(QualityPlanError):
     """The embedding model could not be built or loaded."""
+
+
+class FileTooLargeError(ReadError):
+    """The file is larger than the accepted maximum."""
+
+
+class EncryptedError(ReadError):
+    """The file is password-protected (encrypted PDF or Word file)."""
+
+
+class CorruptFileError(ReadError):
+    """The file claims a format but its content is damaged or unsafe (e.g. a zip bomb posing as .docx)."""
+
+
+class AgencyDataError(QualityPlanError):
+    """The agency-name data file (index/data/agency_renames.json) is missing or malformed."""
+
+
+class ExportError(QualityPlanError):
+    """A task table, target table or chart could not be produced as asked (format, empty result, output file)."""
+
+
+class DocumentRefError(QualityPlanError):
+    """A document reference (文号, region, title words, file name) matches no stored document."""

@@ -1,0 +1,145 @@
+"""Wiring: build the python-telegram-bot Application around a PlanService, start and stop it.
+
+`build_application(settings, service)` points the bot at the configured Bot API
+(TELEGRAM_BASE_URL / TELEGRAM_BASE_FILE_URL: Telegram's by default, a self-hosted server or the
+tests' stand-in otherwise), rate-limits with AIORateLimiter (which also waits out 429
+RetryAfter and retries), sends HTML by default, processes updates concurrently (each handler
+runs blocking work in threads) and registers every handler. The PlanService lives in bot_data.
+
+`on_startup` sets the command menu (admins get the admin commands in their chats) and warns
+when no admin is configured. `start_polling`/`stop_polling` run the same lifecycle as
+`Application.run_polling` for callers that own the event loop (tests, benchmarks).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from index.settings import Settings
+
+from . import callbacks
+from .handlers import admin, agency, ask, commands, errors, feedback, inline
+from .menu import COMMANDS, user_commands
+from .state import STATE_KEY, BotOptions, BotState, get_state
+
+logger = logging.getLogger(__name__)
+
+COMMAND_CALLBACKS = {
+    "start": commands.start,
+    "help": commands.help_command,
+    "ask": ask.ask_command,
+    "docs": commands.docs,
+    "outline": commands.outline,
+    "agency": agency.agency,
+    "clause": commands.clause,
+    "reindex": admin.reindex,
+    "remove": admin.remove,
+    "stats": admin.stats,
+}
+
+
+class MissingTokenError(ValueError):
+    """No TELEGRAM_BOT_TOKEN: the bot cannot talk to Telegram."""
+
+
+def build_application(settings: Settings, service: Any, *, options: BotOptions | None = None) -> Application:
+    if not settings.telegram_token:
+        raise MissingTokenError("缺少 TELEGRAM_BOT_TOKEN")
+    options = options or BotOptions()
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=options.overall_max_rate,
+                group_max_rate=options.group_max_rate,
+                max_retries=options.rate_limit_retries,
+            )
+        )
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .concurrent_updates(options.concurrent_updates)
+        .post_init(on_startup)
+        .build()
+    )
+    application.bot_data[STATE_KEY] = BotState(settings=settings, service=service, options=options)
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application) -> None:
+    missing = {c.name for c in COMMANDS} ^ set(COMMAND_CALLBACKS)
+    if missing:
+        raise RuntimeError(f"menu and handlers disagree about: {sorted(missing)}")
+    for command in COMMANDS:
+        application.add_handler(CommandHandler(command.name, COMMAND_CALLBACKS[command.name]))
+
+    private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+    group_text = filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND & (filters.REPLY | filters.Entity("mention"))
+    application.add_handler(MessageHandler(private_text, ask.private_message))
+    application.add_handler(MessageHandler(group_text, ask.group_message))
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, admin.upload))
+    application.add_handler(InlineQueryHandler(inline.inline_query))
+
+    buttons = {
+        callbacks.FULL: feedback.full_text,
+        callbacks.MORE: feedback.more_results,
+        callbacks.FEEDBACK: feedback.vote,
+        callbacks.AGENCY: agency.agency_page,
+        callbacks.OUTLINE: commands.outline_button,
+        callbacks.UPLOAD: admin.upload_button,
+        callbacks.REMOVE: admin.remove_button,
+    }
+    for action, callback in buttons.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=f"^{callbacks.VERSION}:{action}:"))
+    application.add_handler(CallbackQueryHandler(feedback.unknown_button))
+    application.add_error_handler(errors.on_error)
+
+
+async def on_startup(application: Application) -> None:
+    """Set the command menus; warn when admin features are off."""
+    state = get_state(application)
+    bot = application.bot
+    await bot.set_my_commands([BotCommand(c.name, c.description) for c in user_commands()])
+    admin_menu = [BotCommand(c.name, c.description) for c in COMMANDS]
+    for admin_id in sorted(state.settings.admin_user_ids):
+        try:
+            await bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as error:  # the admin has not opened a chat with the bot yet
+            logger.warning("could not set the admin menu for user %s: %s", admin_id, error)
+    if not state.settings.admin_user_ids:
+        logger.warning("ADMIN_USER_IDS is empty: admin features (upload, /reindex, /remove, /stats) are off")
+    logger.info("bot @%s ready", bot.username)
+
+
+async def start_polling(application: Application, *, poll_timeout: float = 10.0) -> None:
+    """initialize → on_startup → start → long polling, as run_polling does, on the caller's loop."""
+    await application.initialize()
+    await on_startup(application)
+    await application.start()
+    await application.updater.start_polling(timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+
+
+async def stop_polling(application: Application) -> None:
+    if application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()

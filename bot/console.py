@@ -1,0 +1,111 @@
+"""Try the bot without Telegram: a terminal chat through the same answer logic and renderer.
+
+Questions go through the same `answer_or_lookup` as the Telegram handler and come back as the
+same HTML messages, shown as plain text (tags stripped, entities unescaped). A few commands
+mirror the bot's: /docs, /outline, /agency, /clause, 更多 (next results), /help, /quit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from index.errors import QualityPlanError
+
+from . import render
+from .handlers.ask import answer_or_lookup, clean_question
+
+HELP = """直接输入问题，例如：西安市电梯安全隐患整治有什么安排？
+/docs                 已收录的文件
+/outline 文件         文件目录（文号、地区或标题里的词）
+/agency 单位名        某单位牵头、配合的条款
+/clause 编号          按编号查条款，如 /clause 西安 二(五)
+更多 或 /more          上一个问题的更多结果
+/quit                 退出"""
+
+
+class ConsoleChat:
+    """One terminal conversation; `handle` turns a line into the plain-text reply."""
+
+    def __init__(self, service: Any, *, top_k: int = 3, agency_page_size: int = 20) -> None:
+        self.service = service
+        self.top_k = top_k
+        self.agency_page_size = agency_page_size
+        self.last_question: str | None = None
+        self.next_offset = 0
+
+    def handle(self, line: str) -> str:
+        text = clean_question(line)
+        if not text:
+            return ""
+        command, _, arg = text.partition(" ")
+        commands: dict[str, Callable[[str], list[str]]] = {
+            "/help": lambda _: [HELP],
+            "/start": lambda _: [HELP],
+            "/docs": lambda _: render.documents_messages(self.service.documents()),
+            "/outline": self._outline,
+            "/agency": self._agency,
+            "/clause": self._clause,
+            "/more": lambda _: self._more(),
+            "更多": lambda _: self._more(),
+        }
+        try:
+            if command in commands:
+                messages = commands[command](arg.strip())
+            else:
+                messages = self._ask(text)
+        except QualityPlanError as error:
+            messages = [f"⚠️ {render.esc(error)}"]
+        return "\n\n".join(render.to_plain(m) for m in messages)
+
+    def _ask(self, question: str) -> list[str]:
+        result = answer_or_lookup(self.service, question, top_k=self.top_k, user_id=None, chat_type="console")
+        if isinstance(result, list):
+            return [m for hit in result for m in render.clause_messages(hit)]
+        self.last_question = question
+        self.next_offset = len(result.hits)
+        return render.answer_messages(result)
+
+    def _more(self) -> list[str]:
+        if self.last_question is None:
+            return ["还没有提问。"]
+        offset = self.next_offset
+        result = self.service.ask(self.last_question, top_k=self.top_k, offset=offset, chat_type="console", log=False)
+        self.next_offset += len(result.hits)
+        return render.answer_messages(result, offset=offset)
+
+    def _outline(self, ref: str) -> list[str]:
+        if not ref:
+            return ["用法：/outline 文件（文号、地区或标题里的词）"]
+        document, clauses = self.service.outline(ref)
+        return render.outline_messages(document, clauses)
+
+    def _agency(self, name: str) -> list[str]:
+        if not name:
+            return ["用法：/agency 单位名"]
+        hits = self.service.agency_tasks(name)
+        return [render.agency_page(name, hits, 0, self.agency_page_size)]
+
+    def _clause(self, ref: str) -> list[str]:
+        hits = self.service.lookup(ref) if ref else []
+        if not hits:
+            return ["没有找到条款。格式示例：/clause 西安 二(五)"]
+        return [m for hit in hits for m in render.clause_messages(hit)]
+
+
+def run_console(service: Any, *, top_k: int, stdin: TextIO, stdout: TextIO, interactive: bool) -> int:
+    """Read questions line by line until EOF or /quit; returns an exit status."""
+    chat = ConsoleChat(service, top_k=top_k)
+    if interactive:
+        stdout.write("质量强市政策问答（终端版）。输入问题，/help 查看命令，/quit 退出。\n")
+    while True:
+        if interactive:
+            stdout.write("\n问> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line or line.strip() in ("/quit", "/exit", "退出"):
+            return 0
+        reply = chat.handle(line)
+        if reply:
+            stdout.write(reply + "\n")
+            stdout.flush()

@@ -1,0 +1,222 @@
+"""Admin work: add a plan from a phone, rebuild, remove, statistics.
+
+- A .txt/.docx/.pdf/.html file sent in a private chat (≤ 20 MB, the Bot API's download limit) is
+  downloaded under DATA_DIR/uploads/<token>/, parsed, and answered with a preview (title, 文号,
+  issuer, date, clause count, sample clauses with agencies, warnings) and two buttons,
+  确认加入索引 / 取消. 确认 adds it incrementally in the background with its own progress
+  message; questions keep being answered meanwhile and reach the new plan within seconds.
+- /reindex rebuilds everything, its progress edited into one message.
+- /remove <文件> asks for confirmation, then removes the document (its file moves to
+  DATA_DIR/removed/).
+- /stats: documents, clauses, questions, feedback and the questions answered worst.
+
+Every entry point, buttons included, goes through `access.admin_only`. Index jobs run one at a
+time (queued on `BotState.index_lock`), each in a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from index.errors import QualityPlanError
+
+from .. import callbacks, render
+from ..access import admin_only
+from ..state import BotState, PendingRemoval, PendingUpload, get_state
+from ..work import ProgressMessage, edit_text, run_blocking, send_messages
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
+REMOVE_USAGE = "请输入要移除的文件，例如：<code>/remove 市政办发〔2017〕17号</code>（用 /docs 查看文件）"
+GONE = "这个操作已处理或已过期。"
+
+
+def safe_file_name(name: str | None) -> str:
+    """A file name safe to write: no directories, no control or reserved characters."""
+    base = Path(name or "").name
+    base = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", base).lstrip(".").strip()
+    stem, suffix = Path(base).stem, Path(base).suffix.lower()
+    return (stem[:100] or "upload") + suffix
+
+
+def _drop_stale_uploads(state: BotState) -> None:
+    now = time.monotonic()
+    for token, pending in list(state.uploads.items()):
+        if now - pending.created > state.options.upload_ttl:
+            state.uploads.pop(token, None)
+            shutil.rmtree(pending.path.parent, ignore_errors=True)
+
+
+@admin_only
+async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = get_state(context)
+    message = update.effective_message
+    document = message.document
+    name = safe_file_name(document.file_name)
+    if Path(name).suffix not in ACCEPTED_SUFFIXES:
+        await message.reply_text(f"不支持的文件格式：{render.esc(name)}。请发送 .txt、.docx、.pdf 或 .html 文件。")
+        return
+    limit_mb = state.options.max_upload_bytes // (1024 * 1024)
+    if document.file_size and document.file_size > state.options.max_upload_bytes:
+        await message.reply_text(f"文件超过 {limit_mb} MB（Telegram 机器人能下载的上限）：{render.esc(name)}。请压缩或拆分后再发。")
+        return
+    _drop_stale_uploads(state)
+    token = secrets.token_urlsafe(6)
+    folder = state.settings.uploads_dir / token
+    path = folder / name
+    status = await message.reply_text(f"📥 正在下载并解析 {render.esc(name)}……")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        telegram_file = await context.bot.get_file(document.file_id)
+        await telegram_file.download_to_drive(path)
+        parsed = await run_blocking(state.service.preview_file, path)
+    except QualityPlanError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        await edit_text(context.bot, status.chat.id, status.message_id, f"❌ 无法加入 {render.esc(name)}：{render.esc(error)}")
+        return
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    state.uploads[token] = PendingUpload(token, path, name, update.effective_user.id, message.chat.id)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("确认加入索引", callback_data=callbacks.upload(True, token)),
+                InlineKeyboardButton("取消", callback_data=callbacks.upload(False, token)),
+            ]
+        ]
+    )
+    await edit_text(context.bot, status.chat.id, status.message_id, render.preview_message(parsed, name), keyboard)
+
+
+@admin_only
+async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    state = get_state(context)
+    data = callbacks.decode(query.data)
+    pending = state.uploads.pop(data.args[1], None) if data and len(data.args) == 2 else None
+    if pending is None:
+        await query.answer(GONE, show_alert=True)
+        return
+    await context.bot.edit_message_reply_markup(chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None)
+    if data.args[0] != callbacks.CONFIRM:
+        shutil.rmtree(pending.path.parent, ignore_errors=True)
+        await query.answer("已取消")
+        await send_messages(context.bot, query.message.chat.id, [f"❎ 已取消，{render.esc(pending.file_name)} 没有加入。"])
+        return
+    await query.answer("开始加入索引")
+    progress = await ProgressMessage.send(
+        context.bot, query.message.chat.id, f"加入 {pending.file_name}", interval=state.options.progress_interval
+    )
+
+    def done(result: Any) -> str:
+        return f"✅ {render.esc(result.message)}\n现在就可以提问了。"
+
+    job = run_index_job(state, progress, done, state.service.add_file, pending.path, cleanup=pending.path.parent)
+    context.application.create_task(job, update=update, name=f"add-{pending.token}")
+
+
+async def run_index_job(
+    state: BotState,
+    progress: ProgressMessage,
+    done: Callable[[Any], str],
+    func: Callable[..., Any],
+    *args: Any,
+    cleanup: Path | None = None,
+    **kwargs: Any,
+) -> None:
+    """Run one index job in a worker thread after any earlier one, reporting into `progress`."""
+    try:
+        async with state.index_lock:
+            await progress.update("开始")
+            result = await run_blocking(func, *args, progress=progress.report, **kwargs)
+    except QualityPlanError as error:
+        await progress.finish(f"❌ {render.esc(progress.title)}没有完成：{render.esc(error)}")
+        return
+    except Exception:
+        await progress.finish(f"❌ {render.esc(progress.title)}出错了，详情见日志。")
+        raise
+    finally:
+        if cleanup is not None:
+            shutil.rmtree(cleanup, ignore_errors=True)
+    await progress.finish(done(result))
+
+
+@admin_only
+async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = get_state(context)
+    progress = await ProgressMessage.send(context.bot, update.effective_chat.id, "重建索引", interval=state.options.progress_interval)
+
+    def done(report: Any) -> str:
+        return f"✅ {render.esc(report.message)}"
+
+    context.application.create_task(run_index_job(state, progress, done, state.service.reindex, full=True), update=update, name="reindex")
+
+
+@admin_only
+async def remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = get_state(context)
+    ref = " ".join(context.args or [])
+    if not ref:
+        await update.effective_message.reply_text(REMOVE_USAGE)
+        return
+    document = await run_blocking(state.service.find_document, ref)
+    if document is None:
+        await update.effective_message.reply_text(f"没有找到文件：{render.esc(ref)}。用 /docs 查看已收录的文件。")
+        return
+    token = secrets.token_urlsafe(6)
+    state.removals[token] = PendingRemoval(token, document.id, render.doc_title(document), update.effective_user.id)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("确认移除", callback_data=callbacks.remove(True, token)),
+                InlineKeyboardButton("取消", callback_data=callbacks.remove(False, token)),
+            ]
+        ]
+    )
+    text = f"将移除：{render.citation(document)}\n文件会移到 DATA_DIR/removed/，需要时可以重新上传。"
+    await send_messages(context.bot, update.effective_chat.id, [text], keyboard=keyboard)
+
+
+@admin_only
+async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    state = get_state(context)
+    data = callbacks.decode(query.data)
+    pending = state.removals.pop(data.args[1], None) if data and len(data.args) == 2 else None
+    if pending is None:
+        await query.answer(GONE, show_alert=True)
+        return
+    if data.args[0] != callbacks.CONFIRM:
+        await query.answer("已取消")
+        await edit_text(context.bot, query.message.chat.id, query.message.message_id, f"❎ 已取消，《{render.esc(pending.title)}》保留。")
+        return
+    await query.answer("开始移除")
+    await context.bot.edit_message_reply_markup(chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None)
+    progress = await ProgressMessage.send(
+        context.bot, query.message.chat.id, f"移除《{pending.title}》", interval=state.options.progress_interval
+    )
+
+    def done(document: Any) -> str:
+        return f"✅ 已移除：{render.citation(document)}"
+
+    job = run_index_job(state, progress, done, state.service.remove_document, pending.doc_id)
+    context.application.create_task(job, update=update, name=f"remove-{pending.token}")
+
+
+@admin_only
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    state = get_state(context)
+    numbers = await run_blocking(state.service.stats)
+    await send_messages(context.bot, update.effective_chat.id, [render.stats_message(numbers)])

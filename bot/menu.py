@@ -1,0 +1,32 @@
+"""The bot's commands in one list: /help prints it, the start-up sets it as the menu, and the
+application registers a handler for each entry (a test checks the three agree)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    args: str = ""
+    admin: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", "开始使用"),
+    Command("help", "查看全部命令和用法"),
+    Command("ask", "提问（群聊里用）", "问题"),
+    Command("docs", "已收录的文件：文号、日期、条款数"),
+    Command("outline", "某个文件的目录", "文件"),
+    Command("agency", "某单位牵头、配合的条款", "单位名"),
+    Command("clause", "按编号查条款，如 西安 二(五)", "编号"),
+    Command("reindex", "重建全部索引", admin=True),
+    Command("remove", "移除一个文件", "文件", admin=True),
+    Command("stats", "使用统计和未答好的问题", admin=True),
+)
+
+
+def user_commands() -> list[Command]:
+    return [c for c in COMMANDS if not c.admin]

@@ -1,0 +1,63 @@
+"""Keep the bot token out of logs.
+
+httpx logs every request URL and Telegram's URLs contain the token (``/bot<id>:<secret>/``), as
+can exception texts. `TokenFilter` rewrites a record's message, arguments and traceback text;
+`install_token_filter` attaches it to the root logger's handlers (which every propagated record
+passes) and to the loggers of httpx, httpcore and telegram (for handlers added to them).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+REDACTED = "<redacted>"
+# A bot token in a URL path or anywhere else: digits, a colon, then the 30+ character secret.
+_URL_TOKEN = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+_BARE_TOKEN = re.compile(r"\b\d{6,}:[A-Za-z0-9_-]{30,}\b")
+LOGGERS = ("httpx", "httpcore", "telegram", "telegram.ext", "telegram.ext.Updater", "telegram.ext.Application")
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    text = _URL_TOKEN.sub(f"/bot{REDACTED}", text)
+    return _BARE_TOKEN.sub(REDACTED, text)
+
+
+class TokenFilter(logging.Filter):
+    """Replaces the token (and anything shaped like one) in every record it sees."""
+
+    def __init__(self, *secrets: str | None) -> None:
+        super().__init__()
+        self.secrets = tuple(s for s in secrets if s)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: let logging report it as it normally would
+            return True
+        cleaned = redact(message, self.secrets)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.secrets)
+        return True
+
+
+def install_token_filter(token: str | None) -> TokenFilter:
+    """Attach one TokenFilter to the root handlers and the HTTP/Telegram loggers; returns it."""
+    token_filter = TokenFilter(token)
+    root = logging.getLogger()
+    for handler in root.handlers:
+        handler.addFilter(token_filter)
+    root.addFilter(token_filter)
+    for name in LOGGERS:
+        logging.getLogger(name).addFilter(token_filter)
+    return token_filter

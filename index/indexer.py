@@ -1,0 +1,482 @@
+"""Index builds: one folder per build under DATA_DIR/index, swapped in atomically via CURRENT.
+
+A build takes a snapshot of the store, writes passages, vectors (FAISS), the BM25 index and a
+manifest into a fresh `build-<timestamp>-<pid>/` folder, fsyncs it, and only then points
+`CURRENT` at it with `os.replace`: a reader sees the old index or the new one, never half of
+one. Vectors come from `DATA_DIR/embeddings.db` when the same model already embedded the same
+passage text, so re-indexing after adding one document embeds only that document.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from .embed import Embedder
+from .errors import IndexBusyError, IndexMismatchError, IndexMissingError
+from .lexical import DOMAIN_TERMS, BM25Index, JiebaBase, agency_aliases, quoted_terms
+from .models import Clause, Document
+from .passages import contextual_passages, lexical_text
+from .query import issuer_place, region_aliases
+from .settings import Settings
+from .store import Store
+
+FORMAT_VERSION = 1
+CODE_VERSION = "hybrid-search-1"
+EMBED_BATCH = 32
+KEEP_BUILDS = 2  # the live build and the one before it (a reader may still be loading it)
+
+Progress = Callable[[int, int, str], None]
+
+MANIFEST = "manifest.json"
+CLAUSES_DB = "clauses.db"
+VECTORS = "vectors.faiss"
+PASSAGES = "passages.json"
+BM25_DIR = "bm25"
+USER_WORDS = "userdict.txt"
+CURRENT = "CURRENT"
+
+# Off-topic probe questions: how similar the best passage is to a question the corpus cannot
+# answer calibrates the "low confidence" threshold for whatever model built the index.
+NULL_PROBES = (
+    "今天天气怎么样",
+    "推荐一部好看的电影",
+    "怎么做红烧肉",
+    "足球比赛的比分是多少",
+    "如何办理护照",
+    "明天股票会涨吗",
+    "什么是量子力学",
+    "我的手机坏了怎么办",
+)
+
+REBUILD_HINT = "请重建索引：python scripts/reindex.py --full"
+
+
+@dataclass
+class Manifest:
+    format_version: int
+    code_version: str
+    model_id: str
+    dimension: int
+    clause_count: int
+    passage_count: int
+    documents: dict[str, str]  # document id → sha256
+    created_at: str
+    null_similarity: float = 0.0  # best similarity an off-topic probe question reaches
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass
+class IndexReport:
+    """What a (re)index did."""
+
+    status: str  # "built" | "unchanged"
+    build: str | None
+    documents: int
+    clauses: int
+    passages: int
+    embedded: int = 0  # passages embedded now
+    reused: int = 0  # passages whose vectors came from the cache
+    added: list[str] = field(default_factory=list)  # document ids new in this build
+    removed: list[str] = field(default_factory=list)  # document ids dropped by this build
+    seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # corpus files left out, one message each
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        if self.status == "unchanged":
+            return f"索引已是最新：{self.documents} 个文件，{self.clauses} 条条款"
+        return (
+            f"索引已更新：{self.documents} 个文件，{self.clauses} 条条款，{self.passages} 段文本"
+            f"（新计算向量 {self.embedded}，复用 {self.reused}；新增文件 {len(self.added)}，移除 {len(self.removed)}），"
+            f"用时 {self.seconds:.1f} 秒"
+        )
+
+
+def utc_stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+# -- reading the live build --------------------------------------------------------------------
+
+
+def current_build(index_root: Path) -> Path | None:
+    """The live build folder named by CURRENT, or None when there is no (complete) index."""
+    pointer = Path(index_root) / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    folder = Path(index_root) / name
+    return folder if name and (folder / MANIFEST).is_file() else None
+
+
+def read_manifest(folder: Path) -> Manifest:
+    try:
+        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexMissingError(f"索引不完整（缺少 {MANIFEST}）：{folder}。{REBUILD_HINT}") from exc
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise IndexMismatchError(f"索引清单无法读取：{folder / MANIFEST}。{REBUILD_HINT}") from exc
+    try:
+        return Manifest.from_json(data)
+    except TypeError as exc:
+        raise IndexMismatchError(f"索引清单缺少字段：{folder / MANIFEST}。{REBUILD_HINT}") from exc
+
+
+def check_manifest(manifest: Manifest, model_id: str) -> None:
+    """Refuse an index built by other code or another model (vectors of two models never mix)."""
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"索引格式版本 {manifest.format_version} 与程序（{FORMAT_VERSION}）不一致。{REBUILD_HINT}"
+        )
+    if manifest.model_id != model_id:
+        raise IndexMismatchError(f"索引由模型 {manifest.model_id} 构建，当前配置的模型是 {model_id}。{REBUILD_HINT}")
+
+
+# -- locking -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def build_lock(data_dir: Path) -> Iterator[None]:
+    """Exclusive, non-blocking: a second build is refused, not queued."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "reindex.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexBusyError("已有重建索引任务在运行，请稍后再试") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# -- embedding cache ---------------------------------------------------------------------------
+
+
+def passage_key(model_id: str, text: str) -> str:
+    return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()
+
+
+class EmbeddingCache:
+    """sha256(model id + passage text) → float32 vector, in DATA_DIR/embeddings.db."""
+
+    def __init__(self, path: Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, timeout=30)
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER, vector BLOB)")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def get_many(self, keys: Sequence[str], dimension: int) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, dim, blob in self._conn.execute(
+                f"SELECT key, dim, vector FROM vectors WHERE key IN ({marks})", chunk
+            ):
+                if dim == dimension and len(blob) == 4 * dimension:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, items: Sequence[tuple[str, np.ndarray]]) -> None:
+        with self._conn:
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO vectors (key, dim, vector) VALUES (?, ?, ?)",
+                [(key, int(vec.shape[0]), np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items],
+            )
+
+
+def embed_with_cache(
+    embedder: Embedder,
+    texts: Sequence[str],
+    cache: EmbeddingCache,
+    *,
+    use_cached: bool = True,
+    progress: Progress | None = None,
+    stage: str = "embed",
+) -> tuple[np.ndarray, int, int]:
+    """Vectors for texts (passage kind); returns (matrix, embedded now, reused from cache)."""
+    dimension = embedder.dimension
+    keys = [passage_key(embedder.model_id, t) for t in texts]
+    cached = cache.get_many(keys, dimension) if use_cached else {}
+    missing = list(dict.fromkeys(k for k in keys if k not in cached))
+    missing_set = set(missing)
+    text_of = dict(zip(keys, texts, strict=True))
+    total = len(missing)
+    if progress:
+        progress(0, total, stage)
+    for start in range(0, total, EMBED_BATCH):
+        batch = missing[start : start + EMBED_BATCH]
+        vectors = np.asarray(embedder.embed([text_of[k] for k in batch], kind="passage"), dtype=np.float32)
+        cache.put_many(list(zip(batch, vectors, strict=True)))
+        cached.update(zip(batch, vectors, strict=True))
+        if progress:
+            progress(min(start + len(batch), total), total, stage)
+    matrix = np.zeros((len(texts), dimension), dtype=np.float32)
+    for i, key in enumerate(keys):
+        matrix[i] = cached[key]
+    return matrix, total, sum(1 for k in keys if k not in missing_set)
+
+
+# -- building ----------------------------------------------------------------------------------
+
+
+def user_dictionary(documents: Sequence[Document], clauses: Sequence[Clause]) -> list[str]:
+    """Words jieba must keep whole in this corpus: domain terms, places, agencies, quoted names."""
+    words: set[str] = set(DOMAIN_TERMS)
+    for doc in documents:
+        for place in (doc.region, issuer_place(doc.issuer)):
+            if place:
+                words |= {a for a in region_aliases(place) if len(a) >= 2}
+    for clause in clauses:
+        for agency in clause.agencies:
+            words |= agency_aliases(agency.name)
+            if agency.canonical:
+                words |= agency_aliases(agency.canonical)
+        words |= quoted_terms(clause.text)
+    return sorted(w for w in words if 2 <= len(w) <= 20)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+        elif path.is_dir():
+            _fsync_dir(path)
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _point_current(index_root: Path, folder: Path) -> None:
+    tmp = index_root / f"{CURRENT}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(folder.name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_root / CURRENT)
+    _fsync_dir(index_root)
+
+
+def _prune(index_root: Path, live: Path) -> None:
+    """Keep the newest KEEP_BUILDS complete builds; remove older ones and abandoned partial builds."""
+    builds = sorted(
+        (p for p in index_root.glob("build-*") if p.is_dir()), key=lambda p: p.name, reverse=True
+    )
+    complete = [p for p in builds if (p / MANIFEST).is_file()]
+    keep = {live} | set(complete[:KEEP_BUILDS])
+    for folder in builds:
+        if folder not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _null_similarity(embedder: Embedder, index: faiss.Index) -> float:
+    if index.ntotal == 0:
+        return 0.0
+    probes = np.asarray(embedder.embed(list(NULL_PROBES), kind="query"), dtype=np.float32)
+    scores, _ = index.search(probes, 1)
+    return float(np.max(scores[:, 0]))
+
+
+def build_index(
+    settings: Settings,
+    store: Store,
+    embedder: Embedder,
+    jieba_base: JiebaBase,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Take the build lock (IndexBusyError if held), then `build_index_locked`."""
+    with build_lock(settings.data_dir):
+        return build_index_locked(settings, store, embedder, jieba_base, full=full, progress=progress)
+
+
+def build_index_locked(
+    settings: Settings,
+    store: Store,
+    embedder: Embedder,
+    jieba_base: JiebaBase,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Build a new index from the store and make it live; "unchanged" when nothing changed.
+
+    The caller holds `build_lock`. Raises IndexMismatchError when an incremental build would
+    follow an index of another model or format (a full build replaces it).
+    """
+    started = time.monotonic()
+    index_root = settings.index_root
+    index_root.mkdir(parents=True, exist_ok=True)
+    live = current_build(index_root)
+    previous = read_manifest(live) if live else None
+    if previous is not None and not full:
+        check_manifest(previous, embedder.model_id)
+    stored = {d.id: d.sha256 for d in store.documents()}
+    if previous is not None and not full and previous.documents == stored and previous.code_version == CODE_VERSION:
+        return IndexReport(
+            "unchanged", live.name if live else None, len(stored), previous.clause_count, previous.passage_count
+        )
+    folder = index_root / f"build-{utc_stamp()}-{os.getpid()}"
+    folder.mkdir()
+    try:
+        report = _write_build(folder, store, embedder, jieba_base, full=full, progress=progress, settings=settings)
+        _fsync_tree(folder)
+        _point_current(index_root, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _prune(index_root, folder)
+    old = previous.documents if previous else {}
+    new = read_manifest(folder).documents
+    report.added = sorted(d for d in new if d not in old)
+    report.removed = sorted(d for d in old if d not in new)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _write_build(
+    folder: Path,
+    store: Store,
+    embedder: Embedder,
+    jieba_base: JiebaBase,
+    *,
+    full: bool,
+    progress: Progress | None,
+    settings: Settings,
+) -> IndexReport:
+    store.snapshot(folder / CLAUSES_DB)
+    with Store(folder / CLAUSES_DB, readonly=True) as snapshot:
+        documents = snapshot.documents()
+        all_clauses = snapshot.clauses()
+    docs_by_id = {d.id: d for d in documents}
+    by_doc: dict[str, list[Clause]] = {}
+    for clause in all_clauses:
+        by_doc.setdefault(clause.doc_id, []).append(clause)
+    clause_ids: list[str] = []
+    lexical_rows: list[str] = []
+    passages = []
+    for doc_id in sorted(by_doc):
+        doc_clauses = by_doc[doc_id]
+        document = docs_by_id[doc_id]
+        by_id = {c.id: c for c in doc_clauses}
+        for clause in doc_clauses:
+            if clause.retrievable:
+                clause_ids.append(clause.id)
+                lexical_rows.append(lexical_text(document, clause, by_id))
+        passages.extend(contextual_passages(document, doc_clauses))
+    row_of = {cid: i for i, cid in enumerate(clause_ids)}
+
+    words = user_dictionary(documents, all_clauses)
+    (folder / USER_WORDS).write_text("\n".join(words) + "\n", encoding="utf-8")
+    tokenizer = jieba_base.tokenizer(words)
+    if progress:
+        progress(0, len(lexical_rows), "tokenize")
+    tokens = [tokenizer.tokenize(text) for text in lexical_rows]
+    if progress:
+        progress(len(lexical_rows), len(lexical_rows), "tokenize")
+    BM25Index.build(tokens).save(folder / BM25_DIR)
+
+    cache = EmbeddingCache(settings.data_dir / "embeddings.db")
+    try:
+        vectors, embedded, reused = embed_with_cache(
+            embedder, [p.text for p in passages], cache, use_cached=not full, progress=progress
+        )
+    finally:
+        cache.close()
+    index = faiss.IndexFlatIP(embedder.dimension)
+    if len(vectors):
+        index.add(vectors)
+    faiss.write_index(index, str(folder / VECTORS))
+    (folder / PASSAGES).write_text(
+        json.dumps(
+            {
+                "clause_ids": clause_ids,
+                "passage_rows": [row_of[p.clause_id] for p in passages],
+                "passage_windows": [p.window for p in passages],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        code_version=CODE_VERSION,
+        model_id=embedder.model_id,
+        dimension=embedder.dimension,
+        clause_count=len(clause_ids),
+        passage_count=len(passages),
+        documents={d.id: d.sha256 for d in documents},
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        null_similarity=_null_similarity(embedder, index),
+    )
+    (folder / MANIFEST).write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return IndexReport(
+        "built", folder.name, len(documents), len(clause_ids), len(passages), embedded=embedded, reused=reused
+    )
+
+
+class TqdmProgress:
+    """A `progress(done, total, stage)` callable that draws one tqdm bar per stage (on stderr)."""
+
+    LABELS = {"parse": "解析文件", "tokenize": "分词", "embed": "计算向量"}
+
+    def __init__(self, *, disable: bool = False) -> None:
+        self._disable = disable
+        self._bars: dict[str, Any] = {}
+
+    def __call__(self, done: int, total: int, stage: str) -> None:
+        from tqdm import tqdm
+
+        bar = self._bars.get(stage)
+        if bar is None:
+            bar = tqdm(total=total, desc=self.LABELS.get(stage, stage), unit="项", disable=self._disable, leave=False)
+            self._bars[stage] = bar
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+            self._bars.pop(stage, None)
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+        self._bars.clear()

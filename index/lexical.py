@@ -1,0 +1,205 @@
+"""Lexical side of search: a jieba tokeniser with a corpus-built user dictionary, and BM25 over it.
+
+jieba's module-level tokenizer is process-global state, so every index gets its own
+`jieba.Tokenizer` instance. Loading jieba's default dictionary costs about a second; a
+`JiebaBase` loads it once (from jieba's marshal cache) and hands out cheap copies that each
+carry one corpus's user dictionary.
+
+BM25 is bm25s: its eager sparse index scores every passage for a query in one pass over the
+query terms' postings, so restricting a search to some documents is a numpy mask over the
+score array, not a loop over clauses.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import bm25s
+import jieba
+import numpy as np
+
+# Function words and question words: they say nothing about which clause is meant.
+_STOPWORD_TEXT = """
+    的 了 和 与 及 以及 或 或者 在 对 于 把 被 将 从 向 为 为了 以 由 等 等等 是 有 也 都 又 并 并且 而 之 其 该 此 这 那
+    这些 那些 这个 那个 各 个 各项 有关 相关 进行 要 会 能 可 可以 应 应当 需要 需 让 使 给 吗 呢 吧 啊 呀 么 嘛
+    什么 多少 几 几个 几项 第几 哪 哪些 哪个 哪里 哪儿 怎么 怎么样 怎样 如何 为何 为什么 是否 有没有 谁 何 何时 啥
+    请问 请 问 一下 关于 提出 提出了 安排 要求 负责 做 做什么 干 搞 我 我们 你 你们 他们 它
+    年 个 项 到 中 里 上 下 内 前 后
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+# Domain terms jieba's general dictionary cuts apart; corpus-derived words are added to these.
+DOMAIN_TERMS = (
+    "特种设备",
+    "质量强市",
+    "质量强省",
+    "质量强州",
+    "质量强区",
+    "质量强县",
+    "质量强国",
+    "质量兴市",
+    "质量兴州",
+    "标准化",
+    "首席质量官",
+    "监督抽查",
+    "抽查合格率",
+    "合格率",
+    "名牌产品",
+    "质量奖",
+    "政府质量奖",
+    "质量基础设施",
+    "检验检测",
+    "认证认可",
+    "计量",
+    "知识产权",
+    "品牌建设",
+    "质量提升",
+    "质量安全",
+    "食品安全",
+    "药品安全",
+    "工程质量",
+    "服务质量",
+    "产品质量",
+    "环境质量",
+    "质量追溯",
+    "质量诚信",
+    "质量信用",
+    "失信惩戒",
+    "电梯安全",
+    "单一窗口",
+    "示范城市",
+    "示范区",
+    "地理标志",
+    "团体标准",
+    "国家标准",
+    "行业标准",
+    "地方标准",
+    "森林覆盖率",
+)
+
+_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,16})[”\"」』》]")
+_WORD_CHAR = re.compile(r"[0-9a-z\u3400-\u9fff]")
+_INVISIBLE = re.compile(
+    r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]"
+)
+_ADMIN_PREFIX = ("省", "市", "州", "县", "区")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, lower case, invisible/control characters removed: the form both sides are tokenised in."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
+
+
+def agency_aliases(name: str) -> set[str]:
+    """An agency name and its short forms: 市质监局 → {市质监局, 质监局}."""
+    name = normalize_text(name).strip()
+    out = {name} if len(name) >= 2 else set()
+    if len(name) >= 4 and name.startswith(_ADMIN_PREFIX):
+        out.add(name[1:])
+    return out
+
+
+def quoted_terms(text: str) -> set[str]:
+    """Short quoted or 《》-titled phrases: names of programmes and brands (“西安制造”)."""
+    return {m.group(1) for m in _QUOTED.finditer(normalize_text(text)) if _WORD_CHAR.search(m.group(1))}
+
+
+class JiebaBase:
+    """jieba's default dictionary, loaded once per process; `tokenizer(words)` copies it cheaply."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self._cache_dir = Path(cache_dir) if cache_dir else None
+        self._base: jieba.Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    def _loaded(self) -> jieba.Tokenizer:
+        with self._lock:
+            if self._base is None:
+                jieba.setLogLevel(logging.WARNING)
+                base = jieba.Tokenizer()
+                if self._cache_dir is not None:
+                    self._cache_dir.mkdir(parents=True, exist_ok=True)
+                    base.tmp_dir = str(self._cache_dir)
+                base.initialize()
+                self._base = base
+            return self._base
+
+    def tokenizer(self, user_words: Iterable[str] = ()) -> ChineseTokenizer:
+        base = self._loaded()
+        copy = jieba.Tokenizer()
+        copy.FREQ = dict(base.FREQ)
+        copy.total = base.total
+        copy.initialized = True
+        words = sorted({normalize_text(w).strip() for w in user_words} - {""})
+        for word in words:
+            if len(word) >= 2 and " " not in word:
+                copy.add_word(word)
+        return ChineseTokenizer(copy, words)
+
+
+class ChineseTokenizer:
+    """Search-mode jieba segmentation of normalised text, minus punctuation and stopwords."""
+
+    def __init__(self, jieba_tokenizer: jieba.Tokenizer, user_words: Sequence[str] = ()) -> None:
+        self._jieba = jieba_tokenizer
+        self.user_words = list(user_words)
+
+    def tokenize(self, text: str) -> list[str]:
+        tokens = []
+        for token in self._jieba.cut_for_search(normalize_text(text)):
+            token = token.strip()
+            if token and token not in STOPWORDS and _WORD_CHAR.search(token):
+                tokens.append(token)
+        return tokens
+
+    def content_terms(self, text: str) -> list[str]:
+        """Distinct tokens of a question, in order (for overlap checks and explanations)."""
+        return list(dict.fromkeys(self.tokenize(text)))
+
+
+class BM25Index:
+    """BM25 over pre-tokenised rows (one row per clause); scores are always a full numpy row."""
+
+    VOCAB_FILE = "rows.json"
+
+    def __init__(self, retriever: bm25s.BM25, n_rows: int) -> None:
+        self._retriever = retriever
+        self.n_rows = n_rows
+
+    @classmethod
+    def build(cls, rows: Sequence[Sequence[str]], *, k1: float = 1.2, b: float = 0.75) -> BM25Index:
+        retriever = bm25s.BM25(k1=k1, b=b, method="lucene")
+        # An empty row still needs a token so bm25s keeps it in the matrix.
+        corpus = [list(tokens) if tokens else [""] for tokens in rows]
+        if not corpus:
+            corpus = [[""]]
+        retriever.index(corpus, show_progress=False)
+        return cls(retriever, len(rows))
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._retriever.save(str(folder), show_progress=False)
+        (folder / self.VOCAB_FILE).write_text(json.dumps({"n_rows": self.n_rows}), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        retriever = bm25s.BM25.load(str(folder), show_progress=False)
+        n_rows = json.loads((folder / cls.VOCAB_FILE).read_text(encoding="utf-8"))["n_rows"]
+        return cls(retriever, n_rows)
+
+    def known(self, tokens: Iterable[str]) -> list[str]:
+        vocab = self._retriever.vocab_dict
+        return [t for t in dict.fromkeys(tokens) if t and t in vocab]
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every row for the query tokens (zeros when none is in the vocabulary)."""
+        known = self.known(tokens)
+        if not known or self.n_rows == 0:
+            return np.zeros(self.n_rows, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)[: self.n_rows]

@@ -1,0 +1,453 @@
+"""Citation data of a plan (title, 文号, issuer, date, region) and where its body starts and ends.
+
+A copied plan carries a front matter (web breadcrumbs, an 索引号 header block, the forwarding
+notice with its signature and date, the plan's own title, a preamble) and a tail (signature,
+attachments such as 任务分解表, print and share links). `extract_metadata` reads the citation
+data out of them and hands back only the body: from the first numbered unit to the tail.
+A field that cannot be found is None with a warning, never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from index.textnorm import STYLE_RANK, Marker, match_marker, norm, squash
+
+
+@dataclass
+class DocumentFields:
+    title: str | None = None
+    doc_number: str | None = None
+    issuer: str | None = None
+    date: str | None = None
+    region: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Web-page and print noise: never content.
+
+_NOISE = re.compile(
+    r"当前位置|您的位置|您现在的位置|当前的位置|现在位置"
+    r"|^(?:\d{1,2}\.\s*)?(?:网站首页|首页|主页|返回首页)\s*(?:[>›»＞/]|$)"
+    r"|^(?:\d{1,2}\.\s*)?[>›»＞]\s*正文$"
+    r"|打印本页|打印此页|打印文章|关闭窗口|关闭本页|【打印】|【关闭】|\[打印\]|\[关闭\]|【打印此页】|【关闭窗口】"
+    r"|分享到|扫描二维码|扫一扫|关注我们|收藏本页|加入收藏|返回顶部|【我要纠错】|我要纠错"
+    r"|字体[:：]?\s*[【\[]?\s*大|字号[:：]\s*[【\[]?\s*大|【\s*大\s*】|\[\s*大\s*\]"
+    r"|^(?:解读文章|相关解读|政策解读|图文解读|相关链接|相关文章|相关阅读|附件下载|公文相关附件|相关附件|相关稿件)"
+    r"|^[(（]\s*此(?:件|页)[^)）]{0,12}[)）]$"
+    r"|版权所有|ICP备|网站标识码|公网安备|技术支持[:：]|Copyright|©|网站地图|联系我们|浏览次数|访问次数|阅读次数|点击数[:：]|访问量[:：]"
+    r"|^(?:来源|信息来源|稿件来源|发布时间|作者|编辑|责任编辑|审核)[:：][^。]{0,40}$"
+    # page numbers and print furniture
+    r"|^[-—–－~]{1,2}\s*\d{1,4}\s*[-—–－~]{1,2}$|^第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?$"
+    r"|^\d{1,4}\s*/\s*\d{1,4}$|^\d{1,3}$|^共\s*\d{1,4}\s*页"
+    # publication timestamps (a time of day is never a document's date)
+    r"|^\d{1,2}\.\d{1,2}\.\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?$|^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s+\d{1,2}:\d{2}(?::\d{2})?$"
+)
+
+
+def is_noise(line: str) -> bool:
+    """Breadcrumbs, print/share links, page numbers, timestamps, footer boilerplate."""
+    return bool(_NOISE.search(squash(line)))
+
+
+# Web header blocks: "索  引  号 KZ001-2018-000496 主题分类 其他", "文　号 克政发〔2017〕95号" …
+_FIELD_LABELS = ["索引号", "主题分类", "发文机关", "发文单位", "发布机构", "成文日期", "发布日期", "名称", "标题",
+                 "文号", "发文字号", "主题词", "公开方式", "公开范围", "有效性", "体裁分类", "组配分类", "信息分类",
+                 "所属机构", "生效日期", "废止日期", "统一编号", "登记号", "公文种类", "服务对象", "效力状态", "文件编号"]
+_DISTINCTIVE = {"索引号", "主题分类", "发文机关", "发文单位", "发布机构", "成文日期", "发布日期", "发文字号", "体裁分类",
+                "组配分类", "信息分类", "公开方式", "效力状态", "统一编号"}
+_FIELD = re.compile(
+    "(" + "|".join(r"\s*".join(label) for label in sorted(_FIELD_LABELS, key=len, reverse=True)) + r")\s*[:：]?\s*"
+)
+
+
+def header_fields(line: str) -> dict[str, str] | None:
+    """{label: value} of a web header-block line, or None if the line is not one."""
+    text = norm(line).strip()
+    first = _FIELD.match(text)
+    if not first:
+        return None
+    matches = list(_FIELD.finditer(text))
+    labels = [re.sub(r"\s", "", m.group(1)) for m in matches]
+    if labels[0] not in _DISTINCTIVE and len(matches) < 2 and not re.match(r"^\S+\s*[:：]|^\S(?:\s+\S)+\s", text):
+        return None  # a sentence that merely starts with "名称" or "标题"
+    fields: dict[str, str] = {}
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        value = text[match.end() : end].strip(" :：")
+        fields.setdefault(labels[index], value)
+    return fields
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates, 文号, agency-like lines
+
+_DATE_PATTERNS = [
+    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+    re.compile(r"(?<!\d)(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?!\d)"),
+    re.compile(r"([〇零○O一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日"),
+]
+_DATE_LINE = re.compile(
+    r"^(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}"
+    r"|[〇零○O一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*日"
+    r"|\d{5,8}日)$"  # "2017126日": a date whose 年/月 were lost in copying
+)
+_DOC_NUMBER = re.compile(
+    r"([\u4e00-\u9fff]{1,10}?)\s*[〔\[（(［【]\s*((?:19|20)\d{2})\s*[〕\]）)］】]\s*(\d{1,5})\s*号"
+)
+_AGENCY_LINE = re.compile(
+    r"^[\u4e00-\u9fff（）()、\s]{2,40}(?:政府|办公厅|办公室|委员会|局|厅|委|办|部|院|会|署|中心|小组|党委|人大|政协|公司|集团|管委会)$"
+)
+_CN_VALUE = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+             "九": 9}
+
+
+def parse_date(text: str) -> str | None:
+    """ISO date of the first valid date in `text` (2017年2月25日 / 2017-02-25 / 2017.2.25 / 二〇一七年二月二十五日)."""
+    text = norm(text)
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            year, month, day = (_date_number(group) for group in match.groups())
+            try:
+                return dt.date(year, month, day).isoformat()
+            except ValueError:
+                continue
+    return None
+
+
+def _date_number(token: str) -> int:
+    if token.isdigit():
+        return int(token)
+    if len(token) == 4 and all(ch in _CN_VALUE for ch in token):
+        return int("".join(str(_CN_VALUE[ch]) for ch in token))
+    value = 0
+    if "十" in token:
+        tens, _, units = token.partition("十")
+        value = (_CN_VALUE.get(tens, 1) if tens else 1) * 10
+        token = units
+    return value + (_CN_VALUE.get(token, 0) if token else 0)
+
+
+def is_date_line(line: str) -> bool:
+    return bool(_DATE_LINE.match(squash(line).replace(" ", "")))
+
+
+def find_doc_number(text: str, *, allow_parenthesised: bool = False) -> str | None:
+    """The 文号 in `text`, normalised to 〔〕: "市政办发[2017]17号" → "市政办发〔2017〕17号"."""
+    normalized = norm(text)
+    for match in _DOC_NUMBER.finditer(normalized):
+        prefix = match.group(1)
+        # A 文号 is an issuing-body abbreviation: cut off words that ran into it ("…的通知皖政办秘").
+        cut = max(prefix.rfind(word) + len(word) if prefix.rfind(word) >= 0 else 0
+                  for word in ("通知", "意见", "方案", "计划", "决定", "文号", "字号", "号", "的", "于"))
+        prefix = prefix[cut:]
+        if not prefix:
+            continue
+        if not allow_parenthesised and _inside_brackets(normalized, match.start()):
+            continue
+        return f"{prefix}〔{match.group(2)}〕{match.group(3)}号"
+    return None
+
+
+def _inside_brackets(text: str, position: int) -> bool:
+    before = text[:position]
+    return before.count("(") > before.count(")") or before.count("《") > before.count("》")
+
+
+def is_agency_line(line: str) -> bool:
+    """A line that is only an agency's name, as in a signature."""
+    text = squash(line)
+    return bool(_AGENCY_LINE.match(text)) and len(text) <= 40 and "关于" not in text and text[0] not in "(（"
+
+
+_REGION = re.compile(
+    r"^(?:中共)?([\u4e00-\u9fff]{1,12}?(?:特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|县|区|旗))"
+    r"(?=人民政府|政府|人大|委员会|党委|委|办公厅|办公室|[\u4e00-\u9fff]*(?:局|厅|委|办))"
+)
+_TITLE_REGION = re.compile(
+    r"^(?:关于)?([\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|县|区|旗))(?=\d|[\u4e00-\u9fff(（])"
+)
+_NOT_A_PLACE = re.compile(r"质量|强|推进|实施|全面|建设|加快|进一步|关于|贯彻|印发|发展|工作|行动|开展")
+
+
+def region_of(issuer: str | None, title: str | None) -> str | None:
+    """Region named by the issuer ("太原市人民政府" → "太原市"), else by the title's first words."""
+    if issuer:
+        for name in re.split(r"[\s、,，]+", squash(issuer)):
+            match = _REGION.match(name)
+            if match and not _NOT_A_PLACE.search(match.group(1)):
+                return match.group(1)
+    if title:
+        match = _TITLE_REGION.match(squash(title))
+        if match and not _NOT_A_PLACE.search(match.group(1)):
+            return match.group(1)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Body boundaries
+
+_ATTACHMENT = re.compile(r"^(?:附件|附表)\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})?\s*(?:[:：、.]|$|\s)")
+_TAIL_LINE = re.compile(r"^(?:抄送|抄报|主送|印发|联系人|联系电话|承办人|责任人|签发|校对)[:：\s]|印发$|^[(（]?联系人")
+
+
+def _markers(lines: list[str]) -> list[tuple[int, Marker]]:
+    """Numbered lines, leaving out the list under an "附件：" label (attachment names, not units)."""
+    found: list[tuple[int, Marker]] = []
+    in_attachment_list = False
+    for index, line in enumerate(lines):
+        text = squash(line)
+        if _ATTACHMENT.match(text) and len(text) <= 80:
+            in_attachment_list = True
+            continue
+        marker = match_marker(text)
+        if in_attachment_list and marker is not None and len(text) <= 60 and not _SENTENCE_PUNCT.search(text):
+            continue
+        in_attachment_list = False
+        if marker is not None:
+            found.append((index, marker))
+    return found
+
+
+def find_body_start(lines: list[str]) -> int | None:
+    """Index of the first numbered unit that opens a real list (its style comes back numbered 2).
+
+    An item-style list (1. / (1)) ahead of a list of an outer style (一、 / (一) / 第一章) is not
+    the start: it is a list inside the front matter.
+    """
+    markers = _markers(lines)
+    candidates: list[tuple[int, Marker]] = []
+    for position, (index, marker) in enumerate(markers):
+        if marker.value == 1 and any(
+            later.style == marker.style and later.value == 2 for _, later in markers[position + 1 :]
+        ):
+            candidates.append((index, marker))
+    if candidates:
+        first_index, first = candidates[0]
+        limit = next((i for i in range(first_index + 1, len(lines)) if _ATTACHMENT.match(squash(lines[i]))), len(lines))
+        outer = [(i, m) for i, m in candidates if i < limit and STYLE_RANK[m.style] < STYLE_RANK["item"]]
+        if STYLE_RANK[first.style] >= STYLE_RANK["item"] and outer:
+            return outer[0][0]
+        return first_index
+    ones = [index for index, marker in markers if marker.value == 1]
+    if ones:
+        return ones[0]
+    return markers[0][0] if markers else None
+
+
+def choose_main_part(lines: list[str]) -> int:
+    """Index where the plan begins when it is an attachment (附件) of a notice that has numbered
+    points of its own; 0 when the plan is the document itself."""
+    cuts = [i for i, line in enumerate(lines) if _ATTACHMENT.match(squash(line)) and len(line) <= 80]
+    if not cuts:
+        return 0
+    bounds = [0, *cuts, len(lines)]
+    counts = [len(_markers(lines[a:b])) for a, b in zip(bounds, bounds[1:], strict=False)]
+    if counts[0] == 0:
+        return 0
+    best = max(range(len(counts)), key=lambda k: counts[k])
+    if best > 0 and counts[best] >= 2 * counts[0] + 3:
+        return bounds[best]
+    return 0
+
+
+def split_tail(lines: list[str], body_start: int) -> int:
+    """Index where the body ends: the attachments (附件…) or the closing signature block begins."""
+    end = len(lines)
+    for index in range(body_start + 1, len(lines)):
+        if _ATTACHMENT.match(squash(lines[index])) and len(lines[index]) <= 80:
+            end = index
+            break
+    while end > body_start + 1:
+        line = lines[end - 1]
+        text = squash(line)
+        if is_date_line(text) or is_agency_line(text) or _TAIL_LINE.search(text):
+            end -= 1
+            continue
+        break
+    return end
+
+
+# ---------------------------------------------------------------------------------------------
+# Title
+
+_SENTENCE_PUNCT = re.compile(r"[。；;！!？?]")
+
+
+def _title_like(line: str) -> bool:
+    text = squash(line)
+    if not 4 <= len(text) <= 60 or not re.search(r"[\u4e00-\u9fff]", text):
+        return False
+    if _SENTENCE_PUNCT.search(text) or "，" in line or "," in text or text.endswith((":", "：")):
+        return False
+    if is_date_line(text) or is_agency_line(text) or header_fields(text) is not None:
+        return False
+    if find_doc_number(text) and len(_DOC_NUMBER.sub("", text).strip()) < 2:
+        return False
+    if _aside(text):
+        return False
+    return match_marker(text) is None
+
+
+_NOT_TITLE_ASIDE = re.compile(r"日|通过|修订|修正|公布|会议|印发|发布|颁布|批准")
+
+
+def _aside(line: str) -> bool:
+    """"（2019年3月1日…会议通过）" is a note under a title, not part of it; "（试行）" is part of it."""
+    text = squash(line)
+    return len(text) > 2 and text[0] in "(（" and text[-1] in ")）" and bool(_NOT_TITLE_ASIDE.search(text))
+
+
+def _prose_like(line: str) -> bool:
+    text = squash(line)
+    return bool(_SENTENCE_PUNCT.search(text)) or text.endswith((":", "：")) or len(text) > 60 or "，" in line or "," in text
+
+
+_NOTICE_TITLE = re.compile(r"关于(?:印发|转发|发布|下发)(?:《)?(.+?)(?:》)?的(?:通知|函|决定)")
+_QUOTED_TITLE = re.compile(r"《([^《》]{4,60})》")
+
+
+def _clean_title(title: str) -> str:
+    title = squash(title)
+    match = _NOTICE_TITLE.search(title)
+    if match and len(match.group(1)) >= 4:
+        return match.group(1)
+    return title
+
+
+def find_title(front: list[str], fields: dict[str, str]) -> str | None:
+    """The plan's own title: the short line(s) just above its preamble and first numbered unit."""
+    index = len(front) - 1
+    while index >= 0 and (_prose_like(front[index]) or header_fields(front[index]) is not None or _aside(front[index])):
+        index -= 1
+    collected: list[str] = []
+    while index >= 0 and len(collected) < 3 and _title_like(front[index]):
+        collected.insert(0, front[index])
+        index -= 1
+    if collected:
+        return _clean_title("".join(squash(line) for line in collected))
+    for label in ("名称", "标题"):
+        if fields.get(label):
+            return _clean_title(fields[label])
+    for line in front:
+        if re.search(r"印发|转发|发布|下发", line):
+            quoted = _QUOTED_TITLE.search(line)
+            if quoted:
+                return squash(quoted.group(1))
+    for start in range(min(len(front), 6)):
+        # a notice title split over two lines: "…人民政府办公室关于" + "印发…的通知"
+        joined = "".join(squash(line) for line in front[start : start + 2])
+        match = _NOTICE_TITLE.search(joined)
+        if match:
+            return squash(match.group(1))
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Everything together
+
+
+def extract_metadata(paragraphs: list[str]) -> tuple[DocumentFields, list[str], list[str]]:
+    """(citation fields, body paragraphs, warnings) of a plan's paragraphs as read from its file."""
+    warnings: list[str] = []
+    lines = [line for line in paragraphs if line.strip() and not is_noise(line)]
+    main = choose_main_part(lines)
+    notice, lines = lines[:main], lines[main + 1 :] if main else lines
+    body_start = find_body_start(lines)
+    if body_start is None:
+        front, body, tail = notice + lines, [], []
+    else:
+        body_end = split_tail(lines, body_start)
+        front, body, tail = notice + lines[:body_start], lines[body_start:body_end], lines[body_end:]
+    # Header-block lines are citation data, not content; they sit in the front matter.
+    fields: dict[str, str] = {}
+    front_text: list[str] = []
+    for line in front:
+        found = header_fields(line)
+        if found is None:
+            front_text.append(line)
+        else:
+            for label, value in found.items():
+                fields.setdefault(label, value)
+    result = DocumentFields()
+    result.title = find_title(front_text, fields)
+    result.doc_number = _find_doc_number(front_text, fields, result.title)
+    result.issuer, signed = _find_signature(front_text, tail, fields)
+    result.date = _find_date(front_text, tail, fields, signed)
+    result.region = region_of(result.issuer, result.title)
+    for name, label in (("title", "标题"), ("doc_number", "文号"), ("issuer", "发文单位"), ("date", "成文日期"),
+                        ("region", "地区")):
+        if getattr(result, name) is None:
+            warnings.append(f"未找到{label}")
+    return result, body, warnings
+
+
+def _find_doc_number(front: list[str], fields: dict[str, str], title: str | None) -> str | None:
+    for label in ("文号", "发文字号", "文件编号"):
+        if fields.get(label):
+            number = find_doc_number(fields[label], allow_parenthesised=True)
+            if number:
+                return number
+    # A line that is only the 文号, then a 文号 opening or closing a heading line (not a reference
+    # to another document inside parentheses or 《》 in the preamble).
+    for line in front:
+        text = squash(line)
+        number = find_doc_number(text, allow_parenthesised=True)
+        if number and len(_DOC_NUMBER.sub("", text).strip(" ()（）[]")) <= 1:
+            return number
+    title_index = next((i for i, line in enumerate(front) if title and squash(line) and squash(line) in title), len(front))
+    for line in front[:title_index]:
+        text = squash(line)
+        if _sentence_like(text):
+            continue  # the forwarding notice and preamble cite other documents' numbers
+        number = find_doc_number(text)
+        if number:
+            return number
+    return None
+
+
+def _sentence_like(text: str) -> bool:
+    return bool(_SENTENCE_PUNCT.search(text)) or "，" in text or "," in text or text.endswith((":", "："))
+
+
+def _find_signature(front: list[str], tail: list[str], fields: dict[str, str]) -> tuple[str | None, str | None]:
+    """(issuer, date line) from the 发文单位 field or the agency line(s) right above a date line."""
+    issuer = None
+    for label in ("发文单位", "发文机关"):
+        if fields.get(label):
+            issuer = squash(fields[label])
+            break
+    for block in (front, tail):
+        for index, line in enumerate(block):
+            if not is_date_line(line) or parse_date(line) is None:
+                continue
+            names: list[str] = []
+            back = index - 1
+            while back >= 0 and is_agency_line(block[back]) and len(names) < 4:
+                names.insert(0, squash(block[back]))
+                back -= 1
+            if names:
+                return issuer or "、".join(names), line
+    if issuer is None:
+        for line in front[:4]:
+            match = re.match(r"^(.{2,40}?)关于", squash(line))
+            if match and is_agency_line(match.group(1)):
+                issuer = match.group(1)
+                break
+    if issuer is None and fields.get("发布机构"):
+        issuer = squash(fields["发布机构"])
+    return issuer, None
+
+
+def _find_date(front: list[str], tail: list[str], fields: dict[str, str], signed: str | None) -> str | None:
+    candidates = [fields.get("成文日期"), signed, fields.get("发布日期")]
+    candidates += [line for line in tail if is_date_line(line)]
+    candidates += [line for line in front if is_date_line(line)]
+    for candidate in candidates:
+        if candidate:
+            date = parse_date(candidate)
+            if date:
+                return date
+    return None

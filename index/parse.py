@@ -1,0 +1,325 @@
+"""Parse a plan's paragraphs into its numbered units: sections, clauses, items, articles.
+
+Levels come from the order in which numbering styles appear (一、 then (一) then 1. …; or
+第一章 then 第一条): a style seen before pops the stack back to it, a new style nests under the
+current unit. Numbering must run on plausibly (a (一) after (三) under the same parent is text,
+not a restart). Paragraphs that bind one department (财政部门要……) become units of their own
+when a clause is a run of them. Every unit carries the agencies its own responsibility line
+names; nothing is inherited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.metadata import extract_metadata, is_noise
+from index.models import (
+    KIND_ARTICLE,
+    KIND_CHAPTER,
+    KIND_CLAUSE,
+    KIND_ITEM,
+    KIND_PARAGRAPH,
+    KIND_PART,
+    KIND_SECTION,
+    LEAD,
+    Agency,
+    Clause,
+    Document,
+    ParsedDocument,
+)
+from index.read import DEFAULT_MAX_BYTES, RawDocument, read_document, split_paragraphs
+from index.responsibility import (
+    find_responsibility,
+    is_responsibility_line,
+    parse_responsibility_lines,
+    responsibility_spans,
+)
+from index.textnorm import STYLE_RANK, Marker, match_marker, norm
+
+_KIND_OF_STYLE = {
+    "bufen": KIND_PART,
+    "chapter": KIND_CHAPTER,
+    "part": KIND_PART,
+    "article": KIND_ARTICLE,
+    "section": KIND_SECTION,
+    "clause": KIND_CLAUSE,
+    "item": KIND_ITEM,
+    "paren_item": KIND_ITEM,
+    "half_item": KIND_ITEM,
+    "circled": KIND_ITEM,
+    "paragraph": KIND_PARAGRAPH,
+}
+# Units that only group others are never retrievable once they have children.
+_GROUPING_KINDS = {KIND_CHAPTER, KIND_PART, KIND_SECTION}
+# A unit with children is retrievable only if its own text says this much beyond its heading.
+_MIN_OWN_BODY = 20
+_MAX_HEADING = 40  # a longer opening phrase is cut at its first comma
+_MAX_SKIP = 2  # numbering may skip this many numbers (a typo) and still count
+
+# A paragraph opening with the department it binds: "财政部门要……", "卫生、旅游等部门和单位要……".
+_DEPARTMENT = re.compile(
+    r"^\s*((?:[^，,。；;：:!?！？“”\"\s]){1,30}?"
+    r"(?:部门和单位|部门|单位|组织|机构|局|委|办|厅|政府|管委会|县区|区县|县\([^)]{1,6}\)|各县|各区|各地|各市|街道|乡镇))"
+    r"\s*[,，]?\s*(?:要|应当|应|须|必须|负责)(?!求)"
+)
+_HEADING_END = re.compile(r"[。！!？?；;]")
+
+
+@dataclass
+class _Unit:
+    style: str
+    value: int
+    number: str
+    marker_end: int  # where the text after the number starts in the first line
+    lines: list[str] = field(default_factory=list)
+    children: list[_Unit] = field(default_factory=list)
+    parent: _Unit | None = None
+
+
+def parse_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+    """Read and parse one file; ReadError subclasses for unreadable input."""
+    return parse_document(read_document(Path(path), max_bytes=max_bytes))
+
+
+def parse_text(text: str, source: str = "<text>") -> ParsedDocument:
+    """Parse text already in memory (sha256 of its UTF-8 bytes)."""
+    raw = RawDocument(
+        source=source,
+        format="txt",
+        encoding="utf-8",
+        paragraphs=split_paragraphs(text),
+        sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+    )
+    return parse_document(raw)
+
+
+def parse_document(raw: RawDocument) -> ParsedDocument:
+    """Citation data, numbered units and warnings of a document read by `read_document`."""
+    fields, body, warnings = extract_metadata(raw.paragraphs)
+    warnings = list(raw.warnings) + warnings
+    doc_id = raw.sha256[:12]
+    clauses, clause_warnings = split_clauses(body, doc_id)
+    warnings.extend(clause_warnings)
+    document = Document(
+        id=doc_id,
+        title=fields.title,
+        doc_number=fields.doc_number,
+        issuer=fields.issuer,
+        date=fields.date,
+        region=fields.region,
+        source=raw.source,
+        sha256=raw.sha256,
+    )
+    return ParsedDocument(document=document, clauses=clauses, warnings=warnings)
+
+
+def split_clauses(paragraphs: list[str], doc_id: str) -> tuple[list[Clause], list[str]]:
+    """Numbered units of a plan's body paragraphs, in document order, and warnings.
+
+    Paragraphs before the first numbered line (a preamble) belong to no unit and are left out.
+    A body without any numbering yields no units and a warning (the caller decides what to do).
+    """
+    warnings: list[str] = []
+    root = _build_tree([line for line in paragraphs if line.strip() and not is_noise(line)], warnings)
+    _split_department_paragraphs(root)
+    clauses: list[Clause] = []
+    _emit(root, doc_id, clauses, set(), "", 0)
+    if not clauses:
+        warnings.append("未识别到编号条款（一、/（一）/1./第X条），文件可能不是规划或方案正文")
+    return clauses, warnings
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbering → tree
+
+
+def _build_tree(lines: list[str], warnings: list[str]) -> _Unit:
+    root = _Unit(style="root", value=0, number="", marker_end=0)
+    stack: list[_Unit] = []
+    last_value: dict[str, int] = {}
+    for line in lines:
+        marker = match_marker(line)
+        parent = _place(marker, stack, last_value, root, line, warnings) if marker else None
+        if parent is None or marker is None:
+            if stack:
+                stack[-1].lines.append(line)
+            continue  # a preamble line before the first unit
+        unit = _Unit(marker.style, marker.value, marker.number, marker.end, [line], parent=parent)
+        parent.children.append(unit)
+        stack.append(unit)
+        last_value[marker.style] = marker.value
+    return root
+
+
+def _place(
+    marker: Marker, stack: list[_Unit], last_value: dict[str, int], root: _Unit, line: str, warnings: list[str]
+) -> _Unit | None:
+    """The parent a new numbered line hangs under (the stack is adjusted), or None: it is text."""
+    value = marker.value
+    same = next((i for i in range(len(stack) - 1, -1, -1) if stack[i].style == marker.style), None)
+    if same is not None:
+        previous = stack[same].value
+        if value == previous + 1:
+            pass
+        elif value == previous or previous + 1 < value <= previous + 1 + _MAX_SKIP:
+            warnings.append(f"编号不连续：{marker.number} 紧随 {stack[same].number} 之后（{_snippet(line)}）")
+        else:
+            if stack:
+                warnings.append(f"编号倒退或跳跃过大，按正文处理：{_snippet(line)}")
+            return None
+        del stack[same:]
+        return stack[-1] if stack else root
+    rank = STYLE_RANK[marker.style]
+    depth = len(stack)
+    while depth and STYLE_RANK[stack[depth - 1].style] > rank:
+        depth -= 1
+    if value != 1 and value != last_value.get(marker.style, 0) + 1:
+        if not stack or value > 1 + _MAX_SKIP:
+            if stack:
+                warnings.append(f"编号无法接续，按正文处理：{_snippet(line)}")
+            return None if stack else _accept_first(marker, root, warnings, line)
+        warnings.append(f"编号不从 1 开始：{marker.number}（{_snippet(line)}）")
+    del stack[depth:]
+    return stack[-1] if stack else root
+
+
+def _accept_first(marker: Marker, root: _Unit, warnings: list[str], line: str) -> _Unit | None:
+    """The very first numbered line may start above 1 (an excerpt); later ones must run on."""
+    if marker.value <= 1 + _MAX_SKIP:
+        warnings.append(f"编号不从 1 开始：{marker.number}（{_snippet(line)}）")
+        return root
+    return None
+
+
+def _snippet(line: str) -> str:
+    line = line.strip()
+    return line[:24] + ("…" if len(line) > 24 else "")
+
+
+def _split_department_paragraphs(unit: _Unit) -> None:
+    """A clause that is a run of "X部门要……" paragraphs: each paragraph is a unit naming X."""
+    for child in unit.children:
+        _split_department_paragraphs(child)
+    if unit.style == "root" or len(unit.lines) < 3:
+        return
+    starts = []
+    for index in range(1, len(unit.lines)):
+        line = unit.lines[index]
+        match = _DEPARTMENT.match(norm(line))
+        if match and not is_responsibility_line(line):
+            starts.append((index, match))
+    if len(starts) < 2:
+        return
+    paragraphs: list[_Unit] = []
+    for position, (index, match) in enumerate(starts):
+        end = starts[position + 1][0] if position + 1 < len(starts) else len(unit.lines)
+        line = unit.lines[index]
+        subject = line[match.start(1) : match.end(1)].strip()
+        paragraphs.append(_Unit("paragraph", position + 1, subject, 0, unit.lines[index:end], parent=unit))
+    unit.lines = unit.lines[: starts[0][0]]
+    unit.children = paragraphs + unit.children
+
+
+# ---------------------------------------------------------------------------------------------
+# Tree → Clause records
+
+
+def _emit(unit: _Unit, doc_id: str, out: list[Clause], paths: set[str], parent_path: str, level: int,
+          parent_id: str | None = None) -> None:
+    for child in unit.children:
+        path = parent_path + child.number
+        if path in paths:
+            suffix = 2
+            while f"{path}#{suffix}" in paths:
+                suffix += 1
+            path = f"{path}#{suffix}"
+        paths.add(path)
+        clause_id = f"{doc_id}:{hashlib.sha1(path.encode('utf-8')).hexdigest()[:10]}"
+        kind = _KIND_OF_STYLE[child.style]
+        heading = _heading(child)
+        agencies, _ = _own_agencies(child)
+        clause = Clause(
+            id=clause_id,
+            doc_id=doc_id,
+            number=child.number,
+            path=path,
+            level=level + 1,
+            kind=kind,
+            heading=heading,
+            text="\n".join(_subtree_lines(child)),
+            parent_id=parent_id,
+            order=len(out),
+            agencies=agencies,
+            retrievable=_retrievable(child, kind, heading),
+        )
+        out.append(clause)
+        _emit(child, doc_id, out, paths, path, level + 1, clause_id)
+
+
+def _subtree_lines(unit: _Unit) -> list[str]:
+    lines = list(unit.lines)
+    for child in unit.children:
+        lines.extend(_subtree_lines(child))
+    return lines
+
+
+def _own_agencies(unit: _Unit) -> tuple[list[Agency], bool]:
+    """Agencies of the unit's own lines; consecutive responsibility lines are read as one
+    ("牵头单位：A" then "责任单位：B" on the next line makes B support)."""
+    agencies: list[Agency] = []
+    block: list[str] = []
+
+    def add(found: list[Agency]) -> None:
+        for agency in found:
+            if all(existing.name != agency.name for existing in agencies):
+                agencies.append(agency)
+
+    for line in [*unit.lines, ""]:
+        if line and is_responsibility_line(line):
+            block.append(line)
+            continue
+        if block:
+            add(parse_responsibility_lines(block) if len(block) > 1 else find_responsibility(block[0])[0])
+            block = []
+        if line:
+            add(find_responsibility(line)[0])
+    if unit.style == "paragraph" and not agencies:
+        return [Agency(name=unit.number, role=LEAD)], True
+    return agencies, bool(agencies)
+
+
+def _first_line_rest(unit: _Unit) -> str:
+    """The first line without its number (original characters) and without a responsibility aside."""
+    line = unit.lines[0]
+    rest = line[unit.marker_end :]
+    spans = responsibility_spans(rest)
+    for start, end in reversed(spans):
+        rest = rest[:start] + rest[end:]
+    return rest.strip()
+
+
+def _heading(unit: _Unit) -> str:
+    """The heading line when it stands alone, else the opening phrase up to the first 。."""
+    rest = _first_line_rest(unit)
+    match = _HEADING_END.search(rest)
+    heading = rest[: match.start()] if match else rest
+    heading = heading.strip().rstrip("：:，,、 ")
+    if len(heading) > _MAX_HEADING:
+        comma = re.search(r"[，,]", heading)
+        heading = heading[: comma.start()] if comma and comma.start() >= 4 else heading[:_MAX_HEADING]
+    return heading
+
+
+def _retrievable(unit: _Unit, kind: str, heading: str) -> bool:
+    if not unit.children:
+        return True
+    if kind in _GROUPING_KINDS:
+        return False
+    own = _first_line_rest(unit)[len(heading) :] + "".join(unit.lines[1:])
+    for start, end in reversed(responsibility_spans(own)):
+        own = own[:start] + own[end:]
+    content = re.sub(r"[\s\W_]", "", own)
+    return len(content) >= _MIN_OWN_BODY

@@ -1,0 +1,625 @@
+"""Read a plan document file into plain paragraphs: .txt, .docx, .pdf, .html/.htm.
+
+Everything that can go wrong with an input file ends in a typed `ReadError` whose one-line
+Chinese message names the file and the reason; errors of the libraries underneath never leak.
+The docx/pdf/html libraries are imported only when such a file is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.errors import (
+    CorruptFileError,
+    EncodingError,
+    EncryptedError,
+    FileTooLargeError,
+    NoTextError,
+    ReadError,
+    UnsupportedFormatError,
+)
+from index.textnorm import norm
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# A .docx is a zip: refuse one whose members would inflate beyond this (zip bomb).
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_MEMBERS = 5000
+
+FORMATS = {".txt": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+
+
+@dataclass
+class RawDocument:
+    """A file's text as paragraphs (as written, blank ones dropped) plus where it came from."""
+
+    source: str  # file name
+    format: str  # "txt" | "docx" | "pdf" | "html"
+    encoding: str | None
+    paragraphs: list[str]
+    sha256: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
+    """Read `path` into a RawDocument; raises a ReadError subclass for anything unreadable."""
+    path = Path(path)
+    name = path.name
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        suffix = path.suffix or "无扩展名"
+        raise UnsupportedFormatError(f"不支持的文件格式“{suffix}”（可接受 .txt .docx .pdf .html .htm）：{name}")
+    data = _read_bytes(path, max_bytes)
+    _reject_foreign_binary(data, fmt, name)
+    readers = {"txt": _read_txt, "docx": _read_docx, "pdf": _read_pdf, "html": _read_html}
+    encoding, paragraphs, warnings = readers[fmt](data, name)
+    if not paragraphs:
+        raise NoTextError(f"文件中没有可读取的文字：{name}")
+    return RawDocument(
+        source=name,
+        format=fmt,
+        encoding=encoding,
+        paragraphs=paragraphs,
+        sha256=hashlib.sha256(data).hexdigest(),
+        warnings=warnings,
+    )
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """One entry per line, trimmed, blank lines (spaces, NBSP, BOM, ideographic spaces) dropped."""
+    lines = (line.strip().strip("\ufeff\u200b").strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+# ---------------------------------------------------------------------------------------------
+# Bytes and sniffing
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    name = path.name
+    try:
+        if not path.is_file():
+            raise ReadError(f"找不到文件或不是普通文件：{name}")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise FileTooLargeError(f"文件过大（{_mb(size)}，上限 {_mb(max_bytes)}）：{name}")
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except PermissionError:
+        raise ReadError(f"没有读取权限：{name}") from None
+    except OSError as exc:
+        raise ReadError(f"读取文件失败（{exc.strerror or type(exc).__name__}）：{name}") from None
+    if len(data) > max_bytes:
+        raise FileTooLargeError(f"文件过大（上限 {_mb(max_bytes)}）：{name}")
+    if not data.strip(b" \t\r\n\x00\x0b\x0c"):
+        raise NoTextError(f"文件是空的：{name}")
+    return data
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+_MAGIC = [
+    (b"MZ", "Windows 可执行程序"),
+    (b"\x7fELF", "Linux 可执行程序"),
+    (b"\xcf\xfa\xed\xfe", "macOS 可执行程序"),
+    (b"\xce\xfa\xed\xfe", "macOS 可执行程序"),
+    (b"\xca\xfe\xba\xbe", "Java 类文件或 macOS 程序"),
+    (b"PK\x03\x04", "ZIP 压缩包"),
+    (b"%PDF", "PDF 文件"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "旧版 Office 文件或加密的 Office 文件"),
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"GIF8", "GIF 图片"),
+    (b"Rar!", "RAR 压缩包"),
+    (b"7z\xbc\xaf", "7z 压缩包"),
+    (b"\x1f\x8b", "gzip 压缩包"),
+    (b"{\\rtf", "RTF 文件"),
+]
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _reject_foreign_binary(data: bytes, fmt: str, name: str) -> None:
+    """A file whose first bytes say it is something other than its extension claims is refused."""
+    head = data[:8]
+    if fmt == "docx" and head.startswith(b"PK\x03\x04"):
+        return
+    if fmt == "pdf" and b"%PDF-" in data[:1024]:
+        return  # PDF tolerates junk before its header
+    if fmt == "docx" and head.startswith(_OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise EncryptedError(f"Word 文件已加密（设置了打开密码），请解除密码后再上传：{name}")
+        raise UnsupportedFormatError(f"这是旧版 Word（.doc）或其他 Office 文件，请另存为 .docx 后再上传：{name}")
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise UnsupportedFormatError(f"文件内容是{what}，与扩展名 .{fmt} 不符：{name}")
+    if fmt == "docx":
+        raise UnsupportedFormatError(f"文件不是有效的 Word（.docx）文件：{name}")
+    if fmt == "pdf":
+        raise UnsupportedFormatError(f"文件不是有效的 PDF 文件：{name}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain text and encodings
+
+_BOMS = [
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+]
+# Control bytes that never occur in text (tab, newlines, form feed and ESC excepted).
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Characters a Chinese document plausibly contains: CJK, its punctuation, full-width forms,
+# ASCII, Latin-1, general punctuation, symbols (①, ℃, ≥, ■, ★, Ⅱ) and Greek.
+_PLAUSIBLE = re.compile(
+    r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u0020-\u007e\t\r\n\u00a0-\u00ff\u2000-\u206f"
+    r"\u2100-\u22ff\u2460-\u27bf\u0370-\u03ff\u0400-\u04ff\u3200-\u33ff\ufe30-\ufe4f\u02c0-\u02ff]"
+)
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """(encoding, text) of text bytes: BOM, strict UTF-8, GB18030 when plausible, BOM-less UTF-16."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                raise _encoding_error(name) from None
+            text = text.lstrip("\ufeff")
+            if _CONTROL_CHARS.search(text.replace("\x0c", "")) and not _plausible(text):
+                raise _binary_error(name)
+            return ("utf-8" if encoding == "utf-8-sig" else encoding.split("-le")[0].split("-be")[0]), text
+    if b"\x00" in data:
+        for encoding in ("utf-16-le", "utf-16-be"):
+            if len(data) % 2 == 0:
+                try:
+                    text = data.decode(encoding)
+                except UnicodeDecodeError:
+                    continue
+                if _plausible(text):
+                    return "utf-16", text
+        raise _binary_error(name)
+    sample = data[:65536]
+    if len(_CONTROL_BYTES.findall(sample)) > max(2, len(sample) // 1000):
+        raise _binary_error(name)
+    try:
+        return "utf-8", data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise _encoding_error(name) from None
+    if _plausible(text) and _looks_chinese(text):
+        return "gb18030", text
+    raise _encoding_error(name)
+
+
+def _plausible(text: str) -> bool:
+    """Nearly every character is one a Chinese document contains (no controls, no private use)."""
+    sample = text[:200000]
+    if not sample:
+        return False
+    odd = len(sample) - len(_PLAUSIBLE.findall(sample))
+    return odd <= max(2, len(sample) // 100)
+
+
+def _looks_chinese(text: str) -> bool:
+    """Hanzi decoded from the wrong bytes are mostly rare ones outside GB2312; real text's are not."""
+    hanzi = _CJK.findall(text[:200000])
+    if not hanzi:
+        return True  # pure ASCII/Latin-1 cannot reach here undecoded by UTF-8 anyway
+    common = 0
+    for ch in hanzi:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common >= 0.85 * len(hanzi)
+
+
+def _encoding_error(name: str) -> EncodingError:
+    return EncodingError(f"无法识别文件编码（已尝试 UTF-8、GB18030、UTF-16）：{name}")
+
+
+def _binary_error(name: str) -> UnsupportedFormatError:
+    return UnsupportedFormatError(f"文件不是文本文件（含有二进制内容）：{name}")
+
+
+def _read_txt(data: bytes, name: str) -> tuple[str, list[str], list[str]]:
+    encoding, text = decode_text(data, name)
+    lines = split_paragraphs(text)
+    warnings: list[str] = []
+    if _looks_hard_wrapped(lines):
+        lines = join_wrapped_lines(lines)
+        warnings.append(f"文本按固定宽度折行，已合并折行：{name}")
+    return encoding, lines, warnings
+
+
+# ---------------------------------------------------------------------------------------------
+# Hard-wrapped lines (PDF text, fixed-width text files)
+
+_SENTENCE_END = "。！？；：!?;:”」』）)】"
+_LINE_START_MARKER = re.compile(
+    r"^\s*(?:[一二三四五六七八九十百]+\s*[、.．]|[(（]\s*[一二三四五六七八九十百\d]+\s*[)）]|\d{1,2}\s*[.．、](?!\d)"
+    r"|[①-⑳⑴-⒇]|第[一二三四五六七八九十百零〇\d]+[章节条部]|附件)"
+)
+
+
+def _width(line: str) -> int:
+    """Display width: CJK and full-width characters count two, ASCII one."""
+    text = line.strip()
+    return sum(1 if ord(ch) < 0x2E80 else 2 for ch in text)
+
+
+def _fold_width(lines: list[str]) -> int | None:
+    """The width lines were folded at: a cluster of (at least 3) equally long lines at the top."""
+    widths = sorted(_width(line) for line in lines if _width(line) >= 30)
+    if len(widths) < 3:
+        return None
+    top = widths[int(0.9 * (len(widths) - 1))]
+    cluster = [w for w in widths if top - 3 <= w <= top + 3]
+    if len(cluster) < 3 or len(cluster) < 0.15 * len(widths):
+        return None
+    return min(cluster)
+
+
+def _looks_hard_wrapped(lines: list[str]) -> bool:
+    """Many lines share one width and stop mid-sentence: the text was folded at a fixed width."""
+    if len(lines) < 10:
+        return False
+    fold = _fold_width(lines)
+    if fold is None:
+        return False
+    folded = [line for line in lines if _width(line) >= fold]
+    unfinished = sum(1 for line in folded if line.rstrip()[-1] not in _SENTENCE_END)
+    return len(folded) >= 0.25 * len(lines) and unfinished >= 0.6 * len(folded)
+
+
+def join_wrapped_lines(lines: list[str]) -> list[str]:
+    """Join lines folded at the page width back into paragraphs (original characters kept)."""
+    fold = _fold_width(lines)
+    if fold is None:
+        return list(lines)
+    out: list[str] = []
+    joinable = False
+    for line in lines:
+        if out and joinable and not _LINE_START_MARKER.match(norm(line)):
+            out[-1] = out[-1].rstrip() + line.strip()
+        else:
+            out.append(line)
+        joinable = _width(line) >= fold and line.rstrip()[-1] not in _SENTENCE_END
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# .docx
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _read_docx(data: bytes, name: str) -> tuple[str | None, list[str], list[str]]:
+    _check_zip(data, name)
+    try:
+        import docx  # python-docx
+        from docx.opc.exceptions import PackageNotFoundError
+    except ImportError:  # pragma: no cover - the dependency is in requirements.txt
+        raise ReadError(f"缺少读取 .docx 的组件 python-docx：{name}") from None
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except PackageNotFoundError:
+        raise CorruptFileError(f"文件不是有效的 Word（.docx）文档：{name}") from None
+    except Exception as exc:  # python-docx/lxml raise many kinds; none may leak
+        raise CorruptFileError(f"Word 文件已损坏，无法打开（{type(exc).__name__}）：{name}") from None
+    try:
+        numbering = _DocxNumbering(document)
+        lines: list[str] = []
+        _docx_blocks(document.element.body, numbering, lines)
+    except Exception as exc:
+        raise CorruptFileError(f"Word 文件内容无法解析（{type(exc).__name__}）：{name}") from None
+    return None, split_paragraphs("\n".join(lines)), []
+
+
+def _check_zip(data: bytes, name: str) -> None:
+    """Refuse a damaged zip or one whose members inflate far beyond any real document (zip bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        raise CorruptFileError(f"文件已损坏，不是有效的 Word（.docx）文档：{name}") from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise CorruptFileError(f"Word 文件结构异常（包含 {len(members)} 个部件）：{name}")
+    total = sum(member.file_size for member in members)
+    if total > MAX_UNZIPPED_BYTES:
+        raise CorruptFileError(f"Word 文件解压后异常庞大（{_mb(total)}），疑似压缩炸弹，已拒绝：{name}")
+    names = {member.filename for member in members}
+    if "word/document.xml" not in names:
+        if "EncryptionInfo" in names or "EncryptedPackage" in names:
+            raise EncryptedError(f"Word 文件已加密，请解除密码后再上传：{name}")
+        raise CorruptFileError(f"压缩包中没有 Word 正文（word/document.xml），不是有效的 .docx：{name}")
+
+
+def _docx_blocks(container, numbering: _DocxNumbering, lines: list[str]) -> None:
+    """Paragraphs and table cells in document order; merged cells are read once."""
+    for child in container.iterchildren():
+        tag = child.tag
+        if tag == f"{_W}p":
+            lines.append(numbering.prefix(child) + _docx_paragraph_text(child))
+        elif tag == f"{_W}tbl":
+            seen: set[int] = set()
+            for row in child.iterchildren(f"{_W}tr"):
+                for cell in row.iterchildren(f"{_W}tc"):
+                    if id(cell) in seen:
+                        continue
+                    seen.add(id(cell))
+                    _docx_blocks(cell, numbering, lines)
+        elif tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml", f"{_W}ins", f"{_W}smartTag"):
+            _docx_blocks(child, numbering, lines)
+
+
+def _docx_paragraph_text(paragraph) -> str:
+    """Text of a w:p: runs, hyperlinks, tabs and breaks; deleted (tracked) text is left out."""
+    parts: list[str] = []
+    for node in paragraph.iter():
+        tag = node.tag
+        if tag == f"{_W}t":
+            if not _inside_deletion(node, paragraph):
+                parts.append(node.text or "")
+        elif tag == f"{_W}tab":
+            parts.append("\t")
+        elif tag in (f"{_W}br", f"{_W}cr"):
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _inside_deletion(node, stop) -> bool:
+    parent = node.getparent()
+    while parent is not None and parent is not stop:
+        if parent.tag == f"{_W}del":
+            return True
+        parent = parent.getparent()
+    return False
+
+
+_CN_COUNT = "〇一二三四五六七八九"
+
+
+def _cn_count(value: int) -> str:
+    if value < 10:
+        return _CN_COUNT[value]
+    if value < 20:
+        return "十" + (_CN_COUNT[value - 10] if value > 10 else "")
+    if value < 100:
+        return _CN_COUNT[value // 10] + "十" + (_CN_COUNT[value % 10] if value % 10 else "")
+    return str(value)
+
+
+class _DocxNumbering:
+    """Renders Word's automatic list numbers ("一、", "（一）", "1.") that are not in the text runs."""
+
+    def __init__(self, document) -> None:
+        self.num_to_abstract: dict[str, str] = {}
+        self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}  # (abstract, ilvl) → (fmt, text, start)
+        self.counters: dict[str, list[int]] = {}
+        self.style_num: dict[str, tuple[str, int]] = {}
+        try:
+            part = document.part.numbering_part
+        except Exception:  # no numbering part: no automatic numbers
+            return
+        root = part.element
+        for abstract in root.iterchildren(f"{_W}abstractNum"):
+            abstract_id = abstract.get(f"{_W}abstractNumId")
+            for lvl in abstract.iterchildren(f"{_W}lvl"):
+                ilvl = int(lvl.get(f"{_W}ilvl", "0"))
+                fmt = _val(lvl.find(f"{_W}numFmt")) or "decimal"
+                text = _val(lvl.find(f"{_W}lvlText")) or ""
+                start = int(_val(lvl.find(f"{_W}start")) or "1")
+                self.levels[(abstract_id, ilvl)] = (fmt, text, start)
+        for num in root.iterchildren(f"{_W}num"):
+            abstract = num.find(f"{_W}abstractNumId")
+            if abstract is not None:
+                self.num_to_abstract[num.get(f"{_W}numId")] = _val(abstract)
+        try:
+            for style in document.styles.element.iterchildren(f"{_W}style"):
+                num_pr = style.find(f"{_W}pPr/{_W}numPr")
+                if num_pr is not None:
+                    num_id = _val(num_pr.find(f"{_W}numId"))
+                    ilvl = int(_val(num_pr.find(f"{_W}ilvl")) or "0")
+                    if num_id:
+                        self.style_num[style.get(f"{_W}styleId")] = (num_id, ilvl)
+        except Exception:
+            self.style_num = {}
+
+    def prefix(self, paragraph) -> str:
+        if not self.levels:
+            return ""
+        ppr = paragraph.find(f"{_W}pPr")
+        num_id, ilvl = None, 0
+        if ppr is not None:
+            num_pr = ppr.find(f"{_W}numPr")
+            if num_pr is not None:
+                num_id = _val(num_pr.find(f"{_W}numId"))
+                ilvl = int(_val(num_pr.find(f"{_W}ilvl")) or "0")
+            elif (style := ppr.find(f"{_W}pStyle")) is not None and _val(style) in self.style_num:
+                num_id, ilvl = self.style_num[_val(style)]
+        if not num_id or num_id == "0" or num_id not in self.num_to_abstract:
+            return ""
+        abstract = self.num_to_abstract[num_id]
+        counters = self.counters.setdefault(abstract, [0] * 9)
+        ilvl = min(max(ilvl, 0), 8)
+        fmt, text, start = self.levels.get((abstract, ilvl), ("decimal", f"%{ilvl + 1}.", 1))
+        counters[ilvl] = counters[ilvl] + 1 if counters[ilvl] else start
+        for deeper in range(ilvl + 1, 9):
+            counters[deeper] = 0
+        if fmt in ("bullet", "none"):
+            return ""
+
+        def render(match: re.Match[str]) -> str:
+            level = int(match.group(1)) - 1
+            level_fmt = self.levels.get((abstract, level), (fmt, "", 1))[0]
+            value = counters[level] or self.levels.get((abstract, level), ("", "", 1))[2]
+            return _format_number(value, level_fmt)
+
+        return re.sub(r"%([1-9])", render, text)
+
+
+def _val(node) -> str | None:
+    return None if node is None else node.get(f"{_W}val")
+
+
+def _format_number(value: int, fmt: str) -> str:
+    if fmt.startswith("chinese") or fmt in ("ideographTraditional", "taiwaneseCounting", "ideographLegalTraditional"):
+        return _cn_count(value)
+    if fmt == "decimalEnclosedCircle" or fmt == "decimalEnclosedCircleChinese":
+        return chr(0x2460 + value - 1) if 1 <= value <= 20 else str(value)
+    if fmt == "lowerLetter":
+        return chr(ord("a") + (value - 1) % 26)
+    if fmt == "upperLetter":
+        return chr(ord("A") + (value - 1) % 26)
+    if fmt == "decimalFullWidth":
+        return "".join(chr(ord(d) + 0xFEE0) for d in str(value))
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# .pdf
+
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页.*|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})\s*$")
+
+
+def _read_pdf(data: bytes, name: str) -> tuple[str | None, list[str], list[str]]:
+    try:
+        from pypdf import PdfReader
+    except ImportError:  # pragma: no cover
+        raise ReadError(f"缺少读取 PDF 的组件 pypdf：{name}") from None
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-file chatter is not for users
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        encrypted = reader.is_encrypted
+    except Exception as exc:
+        raise CorruptFileError(f"PDF 文件已损坏，无法打开（{type(exc).__name__}）：{name}") from None
+    if encrypted:
+        try:
+            opened = reader.decrypt("")
+        except Exception:
+            opened = 0
+        if not opened:
+            raise EncryptedError(f"PDF 文件已加密（需要密码），请解除密码后再上传：{name}")
+    pages: list[list[str]] = []
+    try:
+        for page in reader.pages:
+            pages.append(split_paragraphs(page.extract_text() or ""))
+    except Exception as exc:
+        if "crypt" in type(exc).__name__.lower() or "password" in str(exc).lower():
+            raise EncryptedError(f"PDF 文件已加密，无法提取文字：{name}") from None
+        raise CorruptFileError(f"PDF 文件内容无法提取（{type(exc).__name__}）：{name}") from None
+    if not any(pages):
+        raise NoTextError(f"PDF 没有文字层（可能是扫描件），请先做文字识别（OCR）后再上传：{name}")
+    lines = _drop_running_lines(pages)
+    if not lines:
+        raise NoTextError(f"PDF 中没有正文文字（可能是扫描件）：{name}")
+    return None, join_wrapped_lines(lines), []
+
+
+def _drop_running_lines(pages: list[list[str]]) -> list[str]:
+    """Page numbers and headers/footers repeated at the top or bottom of most pages are not text."""
+    def key(line: str) -> str:
+        return re.sub(r"\d+", "#", norm(line).replace(" ", ""))
+
+    edge_counts: Counter[str] = Counter()
+    for lines in pages:
+        edges = {key(line) for line in lines[:2] + lines[-2:]}
+        edge_counts.update(edges)
+    threshold = max(3, len(pages) // 2 + 1)
+    running = {k for k, count in edge_counts.items() if count >= threshold and len(k) <= 40}
+    out: list[str] = []
+    for lines in pages:
+        for index, line in enumerate(lines):
+            at_edge = index < 2 or index >= len(lines) - 2
+            if at_edge and (key(line) in running or _PAGE_NUMBER.match(norm(line))):
+                continue
+            out.append(line)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# .html
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_NOISE_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "canvas", "nav", "aside", "form",
+               "button", "select", "input", "textarea", "head", "object", "embed", "map")
+_NOISE_TOKEN = re.compile(
+    r"(?:^|[-_\s])(?:nav|navbar|menu|breadcrumbs?|crumbs?|footer|foot|share|sidebar|topbar|toolbar|copyright|"
+    r"position|location|dqwz|weizhi|print|qrcode|ewm|erweima|banner|login|search|skip|bdsharebuttonbox)(?:$|[-_\s\d])",
+    re.IGNORECASE,
+)
+_BLOCK_TAGS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "table", "ul", "ol",
+               "dl", "dd", "dt", "blockquote", "pre", "center", "main", "header", "footer", "title", "br", "hr",
+               "tbody", "thead", "address", "figure", "figcaption", "caption"}
+
+
+def _html_charset(data: bytes) -> str | None:
+    match = _META_CHARSET.search(data[:8192])
+    if not match:
+        return None
+    charset = match.group(1).decode("ascii", "ignore").lower()
+    if charset in ("gb2312", "gbk", "gb_2312-80", "x-gbk", "euc-cn"):
+        return "gb18030"  # superset: pages labelled gb2312 routinely use GBK characters
+    return charset
+
+
+def _read_html(data: bytes, name: str) -> tuple[str | None, list[str], list[str]]:
+    encoding, text = None, None
+    if not any(data.startswith(bom) for bom, _ in _BOMS):
+        charset = _html_charset(data)
+        if charset:
+            try:
+                text = data.decode(charset)
+                encoding = charset
+            except (LookupError, UnicodeDecodeError):
+                text = None
+    if text is None:
+        encoding, text = decode_text(data, name)
+    try:
+        from bs4 import BeautifulSoup, Comment
+    except ImportError:  # pragma: no cover
+        raise ReadError(f"缺少读取网页的组件 beautifulsoup4：{name}") from None
+    try:
+        soup = BeautifulSoup(text, "lxml")
+        for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+            comment.extract()
+        for tag in soup.find_all(_NOISE_TAGS):
+            tag.decompose()
+        for tag in soup.find_all(["header", "footer"]):
+            if tag.find_parent(["article", "main"]) is None:
+                tag.decompose()
+        for tag in soup.find_all(True):
+            if tag.decomposed or tag.attrs is None:
+                continue
+            tokens = " ".join([tag.get("id") or "", *(tag.get("class") or [])])
+            if tokens.strip() and _NOISE_TOKEN.search(tokens) and not tag.find_parent(["article", "main"]):
+                tag.decompose()
+        root = soup.body or soup
+        for tag in root.find_all(True):
+            if tag.name in _BLOCK_TAGS:
+                tag.insert_before("\n")
+                tag.insert_after("\n")
+            elif tag.name in ("td", "th"):
+                tag.insert_after(" ")
+        body_text = root.get_text()
+    except Exception as exc:
+        raise CorruptFileError(f"网页无法解析（{type(exc).__name__}）：{name}") from None
+    return encoding, split_paragraphs(body_text), []

@@ -1,0 +1,381 @@
+"""Hybrid clause search over one index folder, and the two baselines it is measured against.
+
+HybridSearcher: the question is read for the region/document, agency and clause reference it
+names (index/query.py); BM25 over jieba tokens of contextual clause text and dense similarity
+of contextual passages (FAISS inner product on unit vectors) each rank the clauses the
+question may be about; the two rankings are fused by reciprocal rank, clauses owned by a named
+agency and documents of a named year are boosted, and a named clause reference comes first.
+
+Everything after the query embedding is numpy over precomputed arrays: no Python loop runs
+over all clauses.
+
+LexicalBaseline (BM25 over jieba tokens of the bare clause text) and DenseBaseline (bare
+clause passages, flat FAISS) share the loading code; scripts/evaluate.py runs all three.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from .embed import Embedder
+from .errors import IndexMismatchError
+from .indexer import (
+    BM25_DIR,
+    CLAUSES_DB,
+    PASSAGES,
+    USER_WORDS,
+    VECTORS,
+    EmbeddingCache,
+    Manifest,
+    check_manifest,
+    embed_with_cache,
+    read_manifest,
+)
+from .lexical import BM25Index, ChineseTokenizer, JiebaBase, normalize_text
+from .models import Clause, Document, Hit
+from .passages import plain_passages
+from .query import QueryReader, QueryReading, clean_question
+from .store import Store
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class FusionParams:
+    """How the signals combine. Reciprocal-rank fusion: score = Σ weight / (k + rank)."""
+
+    rrf_k: float = 60.0
+    lexical_weight: float = 1.0
+    dense_weight: float = 1.0
+    depth: int = 100  # candidates taken from each ranking
+    agency_boost: float = 0.5  # × 1/(k+1) for a clause the named agency leads (support: × 0.6)
+    year_boost: float = 0.25  # × 1/(k+1) for clauses of a document whose years include a named year
+    soft_doc_boost: float = 0.25  # × 1/(k+1) for documents named only loosely (a city's province)
+    low_coverage: float = 0.34  # below this share of question terms found in the top hit …
+    dense_margin: float = 0.03  # … and dense similarity within this of an off-topic probe's: low confidence
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    low_confidence: bool
+    filters: dict[str, Any] = field(default_factory=dict)
+    total: int = 0  # how many clauses were ranked (for paging)
+
+
+class ClauseTable:
+    """Retrievable clauses of one index, in row order, with their documents."""
+
+    def __init__(self, documents: Sequence[Document], clauses: Sequence[Clause]) -> None:
+        self.documents = {d.id: d for d in documents}
+        self.clauses = list(clauses)
+        self.clause_ids = [c.id for c in self.clauses]
+        self.row_of = {cid: i for i, cid in enumerate(self.clause_ids)}
+        doc_order = {doc_id: i for i, doc_id in enumerate(self.documents)}
+        self.row_doc = np.array([doc_order[c.doc_id] for c in self.clauses], dtype=np.int32)
+        self.doc_ids = list(self.documents)
+        self._doc_index = doc_order
+
+    def __len__(self) -> int:
+        return len(self.clauses)
+
+    def mask_for(self, doc_ids: Sequence[str]) -> np.ndarray | None:
+        """Boolean row mask of the given documents; None means all rows."""
+        if not doc_ids:
+            return None
+        wanted = np.zeros(len(self.doc_ids), dtype=bool)
+        for doc_id in doc_ids:
+            if doc_id in self._doc_index:
+                wanted[self._doc_index[doc_id]] = True
+        return wanted[self.row_doc]
+
+    def hit(self, row: int, score: float, rank: int, explain: dict[str, Any] | None = None) -> Hit:
+        clause = self.clauses[row]
+        return Hit(clause, self.documents[clause.doc_id], float(score), rank, explain=explain or {})
+
+
+def _load_table(snapshot: Store, clause_ids: Sequence[str]) -> ClauseTable:
+    documents = snapshot.documents()
+    by_id = {c.id: c for c in snapshot.clauses(retrievable_only=True)}
+    missing = [cid for cid in clause_ids if cid not in by_id]
+    if missing:
+        raise IndexMismatchError(
+            f"索引与其条款库不一致（缺少 {len(missing)} 条条款）。请重建索引：python scripts/reindex.py --full"
+        )
+    return ClauseTable(documents, [by_id[cid] for cid in clause_ids])
+
+
+def _top(scores: np.ndarray, depth: int, floor: float = 0.0) -> np.ndarray:
+    """Rows of the `depth` best scores above floor, best first."""
+    candidates = np.flatnonzero(scores > floor)
+    if len(candidates) > depth:
+        part = np.argpartition(-scores[candidates], depth - 1)[:depth]
+        candidates = candidates[part]
+    return candidates[np.argsort(-scores[candidates], kind="stable")]
+
+
+class DenseIndex:
+    """FAISS inner-product index over unit passage vectors; each passage maps to one clause row."""
+
+    def __init__(self, index: faiss.Index, passage_rows: np.ndarray, n_rows: int) -> None:
+        self.index = index
+        self.passage_rows = passage_rows
+        self.n_rows = n_rows
+
+    @classmethod
+    def from_vectors(cls, vectors: np.ndarray, passage_rows: np.ndarray, n_rows: int) -> DenseIndex:
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        if len(vectors):
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return cls(index, passage_rows, n_rows)
+
+    def clause_scores(self, query: np.ndarray, row_mask: np.ndarray | None, depth: int) -> np.ndarray:
+        """Best passage similarity per clause row for the `depth`-ish best passages; -inf elsewhere."""
+        out = np.full(self.n_rows, -np.inf, dtype=np.float32)
+        total = self.index.ntotal
+        if total == 0:
+            return out
+        k = min(total, depth * 3)
+        params = None
+        if row_mask is not None:
+            allowed = row_mask[self.passage_rows]
+            if not allowed.any():
+                return out
+            bitmap = np.packbits(allowed, bitorder="little")
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(bitmap))
+            k = min(k, int(allowed.sum()))
+        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
+        valid = ids[0] >= 0
+        rows = self.passage_rows[ids[0][valid]]
+        np.maximum.at(out, rows, scores[0][valid])
+        return out
+
+
+class HybridSearcher:
+    """Loads one build folder; `search` answers questions against it. Thread-safe for reading."""
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: Manifest,
+        table: ClauseTable,
+        dense: DenseIndex,
+        bm25: BM25Index,
+        tokenizer: ChineseTokenizer,
+        embedder: Embedder,
+        snapshot: Store,
+        params: FusionParams | None = None,
+    ) -> None:
+        self.folder = folder
+        self.manifest = manifest
+        self.table = table
+        self.dense = dense
+        self.bm25 = bm25
+        self.tokenizer = tokenizer
+        self.embedder = embedder
+        self.snapshot = snapshot  # the build's clauses.db (read-only): documents and all units
+        self.params = params or FusionParams()
+        mentions = [
+            (a.name, a.canonical, a.role, row) for row, clause in enumerate(table.clauses) for a in clause.agencies
+        ]
+        self.reader = QueryReader(
+            list(table.documents.values()), [c.doc_id for c in table.clauses], [c.path for c in table.clauses], mentions
+        )
+        self._embed_lock = threading.Lock()
+
+    @classmethod
+    def load(
+        cls, folder: Path, embedder: Embedder, jieba_base: JiebaBase, params: FusionParams | None = None
+    ) -> HybridSearcher:
+        """Open a build folder; refuses one built by another model or format (IndexMismatchError)."""
+        folder = Path(folder)
+        manifest = read_manifest(folder)
+        check_manifest(manifest, embedder.model_id)
+        if manifest.dimension != embedder.dimension:
+            raise IndexMismatchError(
+                f"索引向量维度 {manifest.dimension} 与模型（{embedder.dimension}）不一致。请重建索引：python scripts/reindex.py --full"
+            )
+        layout = json.loads((folder / PASSAGES).read_text(encoding="utf-8"))
+        snapshot = Store(folder / CLAUSES_DB, readonly=True)
+        table = _load_table(snapshot, layout["clause_ids"])
+        passage_rows = np.asarray(layout["passage_rows"], dtype=np.int64)
+        dense = DenseIndex(faiss.read_index(str(folder / VECTORS)), passage_rows, len(table))
+        bm25 = BM25Index.load(folder / BM25_DIR)
+        words = (folder / USER_WORDS).read_text(encoding="utf-8").split()
+        return cls(folder, manifest, table, dense, bm25, jieba_base.tokenizer(words), embedder, snapshot, params)
+
+    def close(self) -> None:
+        self.snapshot.close()
+
+    # -- searching -------------------------------------------------------------------------
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._embed_lock:
+            return np.asarray(self.embedder.embed([text], kind="query"), dtype=np.float32)[0]
+
+    def read(self, question: str) -> QueryReading:
+        return self.reader.read(question)
+
+    def search(self, question: str, *, top_k: int = 3, offset: int = 0, explain: bool = False) -> SearchResult:
+        reading = self.reader.read(question)
+        filters = reading.filters()
+        if reading.empty or len(self.table) == 0:
+            return SearchResult([], True, filters)
+        p = self.params
+        mask = self.table.mask_for(reading.doc_ids)
+
+        tokens = self.tokenizer.tokenize(reading.text)
+        lexical = self.bm25.scores(tokens)
+        if mask is not None:
+            lexical = np.where(mask, lexical, 0.0)
+        lexical_order = _top(lexical, p.depth)
+
+        dense = self.dense.clause_scores(self.embed_query(reading.text), mask, p.depth)
+        dense_order = _top(dense, p.depth, floor=-np.inf)
+
+        fused = np.zeros(len(self.table), dtype=np.float64)
+        lexical_rank = np.zeros(len(self.table), dtype=np.int64)
+        dense_rank = np.zeros(len(self.table), dtype=np.int64)
+        lexical_rank[lexical_order] = np.arange(1, len(lexical_order) + 1)
+        dense_rank[dense_order] = np.arange(1, len(dense_order) + 1)
+        fused[lexical_order] += p.lexical_weight / (p.rrf_k + lexical_rank[lexical_order])
+        fused[dense_order] += p.dense_weight / (p.rrf_k + dense_rank[dense_order])
+        unit = 1.0 / (p.rrf_k + 1)
+        candidates = np.zeros(len(self.table), dtype=bool)
+        candidates[lexical_order] = True
+        candidates[dense_order] = True
+
+        if len(reading.agency_rows):
+            bonus = np.zeros(len(self.table), dtype=np.float64)
+            np.maximum.at(bonus, reading.agency_rows, reading.agency_weights * p.agency_boost * unit)
+            if mask is not None:
+                bonus = np.where(mask, bonus, 0.0)
+            fused += bonus
+            candidates |= bonus > 0
+        for doc_ids, boost in ((reading.year_doc_ids, p.year_boost), (reading.soft_doc_ids, p.soft_doc_boost)):
+            boosted = self.table.mask_for(doc_ids)
+            if boosted is not None and not boosted.all():
+                fused += np.where(boosted & candidates, boost * unit, 0.0)
+
+        reference_rows = np.asarray(reading.reference_rows, dtype=np.int64)
+        if len(reference_rows):
+            fused[reference_rows] += 10.0
+            candidates[reference_rows] = True
+
+        ranked = np.flatnonzero(candidates)
+        ranked = ranked[np.argsort(-fused[ranked], kind="stable")]
+        if mask is not None:
+            ranked = ranked[mask[ranked]]
+        top_terms = reading_terms(self.tokenizer, reading)
+        low = self._low_confidence(reading, ranked, dense, top_terms)
+        page = ranked[offset : offset + top_k] if offset >= 0 else ranked[:0]
+        hits = []
+        for i, row in enumerate(page):
+            info: dict[str, Any] = {}
+            if explain:
+                info = {
+                    "lexical_rank": int(lexical_rank[row]) or None,
+                    "lexical_score": round(float(lexical[row]), 4),
+                    "dense_rank": int(dense_rank[row]) or None,
+                    "dense_score": round(float(dense[row]), 4) if np.isfinite(dense[row]) else None,
+                    "reference": bool(row in set(reading.reference_rows)),
+                    "agency_boost": bool(len(reading.agency_rows) and row in set(reading.agency_rows.tolist())),
+                }
+            hit = self.table.hit(int(row), float(fused[row]), offset + i + 1, info)
+            hit.matched_terms = matched_terms(top_terms, hit.clause)
+            hits.append(hit)
+        if explain:
+            filters = {**filters, "query_terms": tokens}
+        return SearchResult(hits, low, filters, total=len(ranked))
+
+    def _low_confidence(self, reading: QueryReading, ranked: np.ndarray, dense: np.ndarray, terms: list[str]) -> bool:
+        """No clause, a place the corpus does not know, or weak evidence on both signals."""
+        if len(ranked) == 0 or reading.unknown_places:
+            return True
+        if reading.reference_rows:
+            return False
+        top = int(ranked[0])
+        coverage = len(matched_terms(terms, self.table.clauses[top])) / len(terms) if terms else 0.0
+        weak_dense = float(dense[top]) < self.manifest.null_similarity + self.params.dense_margin
+        return coverage < self.params.low_coverage and weak_dense
+
+    def lookup(self, reference: str) -> list[Hit]:
+        """The clause(s) a reference such as "西安 二(五)" or "第四条" names; [] if it names none."""
+        reading = self.reader.read(reference)
+        rows = reading.reference_rows
+        if not rows:
+            return []
+        return [self.table.hit(row, 1.0, i + 1, {"reference": reading.reference}) for i, row in enumerate(rows)]
+
+
+def reading_terms(tokenizer: ChineseTokenizer, reading: QueryReading) -> list[str]:
+    """Content terms of a question: words (not bare numbers or short Latin bits), minus the
+    names that only select a document (its region, 文号, year)."""
+    selectors = [normalize_text(s) for s in (*reading.regions, *reading.doc_numbers)]
+    selectors += [str(y) for y in reading.years]
+    terms = tokenizer.content_terms(reading.text)
+    return [t for t in terms if _is_content(t) and not any(t in s for s in selectors)]
+
+
+def _is_content(term: str) -> bool:
+    return bool(_CJK.search(term)) or sum(ch.isalpha() for ch in term) >= 3
+
+
+def matched_terms(terms: Sequence[str], clause: Clause) -> list[str]:
+    text = normalize_text(f"{clause.heading}\n{clause.text}")
+    return [t for t in terms if t in text]
+
+
+# -- baselines ---------------------------------------------------------------------------------
+
+
+class _Baseline:
+    """Shared by the baselines: the searcher's clauses, bare text, no reading of the question."""
+
+    def __init__(self, table: ClauseTable) -> None:
+        self.table = table
+
+    def _hits(self, scores: np.ndarray, top_k: int, floor: float) -> list[Hit]:
+        order = _top(scores, top_k, floor=floor)
+        return [self.table.hit(int(row), float(scores[row]), i + 1) for i, row in enumerate(order)]
+
+
+class LexicalBaseline(_Baseline):
+    """BM25 over jieba tokens (default dictionary) of each clause's bare text."""
+
+    def __init__(self, table: ClauseTable, jieba_base: JiebaBase) -> None:
+        super().__init__(table)
+        self.tokenizer = jieba_base.tokenizer()
+        self.bm25 = BM25Index.build([self.tokenizer.tokenize(c.text) for c in table.clauses])
+
+    def search(self, question: str, *, top_k: int = 10) -> list[Hit]:
+        text = clean_question(question)
+        return self._hits(self.bm25.scores(self.tokenizer.tokenize(text)), top_k, 0.0)
+
+
+class DenseBaseline(_Baseline):
+    """Bare clause passages (no context), flat FAISS inner product."""
+
+    def __init__(self, table: ClauseTable, embedder: Embedder, cache: EmbeddingCache) -> None:
+        super().__init__(table)
+        self.embedder = embedder
+        passages = plain_passages(table.clauses)
+        vectors, _, _ = embed_with_cache(embedder, [p.text for p in passages], cache)
+        rows = np.array([table.row_of[p.clause_id] for p in passages], dtype=np.int64)
+        self.dense = DenseIndex.from_vectors(vectors, rows, len(table))
+
+    def search(self, question: str, *, top_k: int = 10) -> list[Hit]:
+        text = clean_question(question)
+        if not text:
+            return []
+        query = np.asarray(self.embedder.embed([text], kind="query"), dtype=np.float32)[0]
+        return self._hits(self.dense.clause_scores(query, None, max(top_k, 10)), top_k, -np.inf)

@@ -1,0 +1,376 @@
+"""PlanService: the one facade the edges (scripts/, bot/) call.
+
+It owns the store, the embedder (loaded lazily), the jieba dictionary (loaded once) and the
+live HybridSearcher. On every question it checks the index's CURRENT pointer; when another
+process has swapped in a new build, the new searcher is loaded in the background and swapped
+in as a single reference, so questions are never blocked by a re-index.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .corpus import CorpusReport, sync_corpus
+from .embed import Embedder, FakeEmbedder
+from .errors import IndexMissingError, StoreError
+from .indexer import IndexReport, build_index_locked, build_lock, check_manifest, current_build, read_manifest
+from .lexical import JiebaBase, agency_aliases, normalize_text
+from .models import LEAD, Clause, Document, Hit, ParsedDocument
+from .query import doc_number_key, issuer_place, region_aliases
+from .search import FusionParams, HybridSearcher
+from .settings import Settings
+from .store import UNCHANGED, AddResult, Store
+
+Progress = Callable[[int, int, str], None]
+
+FAKE_MODEL_PREFIX = "fake:"  # EMBEDDING_MODEL=fake:64 → FakeEmbedder(64), for tests and CLI contract checks
+
+
+@dataclass
+class Answer:
+    query: str
+    hits: list[Hit]
+    low_confidence: bool
+    filters: dict[str, Any] = field(default_factory=dict)
+    question_id: int | None = None
+    total: int = 0  # clauses ranked in all (for "more results")
+
+    def to_json(self, explain: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "query": self.query,
+            "low_confidence": self.low_confidence,
+            "results": [hit.to_json(explain=explain) for hit in self.hits],
+        }
+        if explain:
+            data["filters"] = self.filters
+        return data
+
+
+@dataclass
+class DocumentInfo:
+    document: Document
+    clause_count: int
+    superseded_by: Document | None = None
+
+
+def resolve_embedder(settings: Settings) -> Embedder:
+    """The configured embedder: "fake:N" is the test embedder; anything else is a real model."""
+    name = settings.embedding_model
+    if name.startswith(FAKE_MODEL_PREFIX):
+        size = name[len(FAKE_MODEL_PREFIX) :]
+        return FakeEmbedder(int(size) if size.isdigit() else 64)
+    from .embed import load_embedder  # imports the model stack only when a real model is wanted
+
+    return load_embedder(settings)
+
+
+class PlanService:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        *,
+        jieba_base: JiebaBase | None = None,
+        params: FusionParams | None = None,
+        parse: Callable[[Path], ParsedDocument] | None = None,
+    ) -> None:
+        """jieba_base, params and parse are for tests and tools; the edges pass settings only."""
+        self.settings = settings
+        self._parse = parse
+        self._embedder = embedder
+        self._jieba = jieba_base or JiebaBase(settings.data_dir / "cache")
+        self._params = params
+        self._store: Store | None = None
+        self._searcher: HybridSearcher | None = None
+        self._lock = threading.RLock()
+        self._loading: str | None = None  # build folder name being loaded in the background
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = resolve_embedder(self.settings)
+            return self._embedder
+
+    @property
+    def jieba(self) -> JiebaBase:
+        return self._jieba
+
+    @property
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                self._store = Store(self.settings.store_path)
+            return self._store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    def _load(self, folder: Path) -> HybridSearcher:
+        return HybridSearcher.load(folder, self.embedder, self._jieba, self._params)
+
+    def searcher(self) -> HybridSearcher:
+        """The live searcher; loads the first one synchronously, later builds in the background."""
+        live = current_build(self.settings.index_root)
+        current = self._searcher
+        if live is None:
+            if current is not None:
+                return current
+            raise IndexMissingError("还没有索引：请先运行 python scripts/reindex.py")
+        if current is None:
+            with self._lock:
+                if self._searcher is None or self._searcher.folder != live:
+                    self._searcher = self._load(live)
+                return self._searcher
+        if current.folder != live:
+            self._load_in_background(live)
+        return current
+
+    def _load_in_background(self, folder: Path) -> None:
+        with self._lock:
+            if self._loading == folder.name:
+                return
+            self._loading = folder.name
+
+        def run() -> None:
+            try:
+                searcher = self._load(folder)
+                with self._lock:
+                    self._searcher = searcher
+            except Exception:  # the old index keeps answering; the next question retries
+                pass
+            finally:
+                with self._lock:
+                    self._loading = None
+
+        threading.Thread(target=run, name="index-reload", daemon=True).start()
+
+    def _reload_now(self) -> None:
+        live = current_build(self.settings.index_root)
+        if live is not None and (self._searcher is None or self._searcher.folder != live):
+            searcher = self._load(live)
+            with self._lock:
+                self._searcher = searcher
+
+    # -- index lifecycle ---------------------------------------------------------------------
+
+    def ensure_index(self, progress: Progress | None = None) -> None:
+        """Build the index from the corpus when there is none; refuse one of another model."""
+        live = current_build(self.settings.index_root)
+        if live is not None:
+            check_manifest(read_manifest(live), self.embedder.model_id)
+            return
+        self.reindex(progress=progress)
+
+    def reindex(self, *, full: bool = False, progress: Progress | None = None) -> IndexReport:
+        """Sync the store with the corpus folder, then build; full re-parses and re-embeds everything."""
+        with build_lock(self.settings.data_dir):
+            corpus = sync_corpus(
+                self.settings.corpus_dir, self.store, parse=self._parse, progress=progress, reparse=full
+            )
+            report = build_index_locked(
+                self.settings, self.store, self.embedder, self._jieba, full=full, progress=progress
+            )
+        _attach(report, corpus)
+        self._reload_now()
+        return report
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        top_k: int = 3,
+        offset: int = 0,
+        explain: bool = False,
+        user_id: int | None = None,
+        chat_type: str | None = None,
+        log: bool = True,
+    ) -> Answer:
+        question = question if isinstance(question, str) else ""
+        result = self.searcher().search(question, top_k=max(0, top_k), offset=max(0, offset), explain=explain)
+        question_id = None
+        if log and question.strip():
+            top = result.hits[0] if result.hits else None
+            question_id = self.store.log_question(
+                question,
+                user_id=user_id,
+                chat_type=chat_type,
+                top_clause_id=top.clause.id if top else None,
+                top_score=top.score if top else None,
+                low_confidence=result.low_confidence,
+            )
+        return Answer(question, result.hits, result.low_confidence, result.filters, question_id, result.total)
+
+    def lookup(self, ref: str) -> list[Hit]:
+        return self.searcher().lookup(ref or "")
+
+    def clause(self, clause_id: str) -> Hit | None:
+        clause = self.store.clause(clause_id)
+        if clause is None:
+            return None
+        document = self.store.document(clause.doc_id)
+        return Hit(clause, document, 1.0, 1) if document else None
+
+    def agency_tasks(self, name: str) -> list[Hit]:
+        """Clauses the agency leads, then those it supports, each in document order."""
+        wanted = agency_aliases(name or "")
+        if not wanted:
+            return []
+        roles: dict[str, str] = {}
+        for mention, canonical, role, clause_id, _ in self.store.agency_mentions():
+            aliases = agency_aliases(mention) | (agency_aliases(canonical) if canonical else set())
+            if aliases & wanted and roles.get(clause_id) != LEAD:
+                roles[clause_id] = role
+        clauses = self.store.clauses_by_ids(roles)
+        documents = {d.id: d for d in self.store.documents()}
+        ordered = sorted(
+            (c for c in clauses.values() if c.doc_id in documents),
+            key=lambda c: (roles[c.id] != LEAD, documents[c.doc_id].date or "", c.doc_id, c.order),
+        )
+        return [Hit(c, documents[c.doc_id], 1.0, i + 1, explain={"role": roles[c.id]}) for i, c in enumerate(ordered)]
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def documents(self) -> list[DocumentInfo]:
+        docs = self.store.documents()
+        counts = self.store.clause_counts()
+        by_id = {d.id: d for d in docs}
+        superseded_by = {d.supersedes: d for d in docs if d.supersedes and d.supersedes in by_id}
+        return [DocumentInfo(d, counts.get(d.id, 0), superseded_by.get(d.id)) for d in docs]
+
+    def find_document(self, ref: str) -> Document | None:
+        """By 文号, id (or prefix), file name, region, or words of the title; newest first on ties."""
+        text = normalize_text(ref or "").strip()
+        if not text:
+            return None
+        docs = sorted(self.store.documents(), key=lambda d: d.date or "", reverse=True)
+        key = doc_number_key(text)
+        tests: list[Callable[[Document], bool]] = [
+            lambda d: d.id == text or (len(text) >= 6 and d.id.startswith(text)),
+            lambda d: key is not None and doc_number_key(d.doc_number or "") == key,
+            lambda d: normalize_text(d.doc_number or "") == text,
+            lambda d: normalize_text(d.source) == text or normalize_text(Path(d.source).stem) == text,
+            lambda d: text in _place_aliases(d),
+            lambda d: text in normalize_text(d.title or ""),
+            lambda d: any(alias in text for alias in _place_aliases(d) if len(alias) >= 2),
+        ]
+        for test in tests:
+            for doc in docs:
+                if test(doc):
+                    return doc
+        return None
+
+    def outline(self, doc_ref: str) -> tuple[Document, list[Clause]]:
+        doc = self._require_document(doc_ref)
+        return doc, self.store.clauses(doc.id)
+
+    def _require_document(self, doc_ref: str) -> Document:
+        doc = self.find_document(doc_ref)
+        if doc is None:
+            raise StoreError(f"库中找不到这个文件：{doc_ref}")
+        return doc
+
+    def preview_file(self, path: Path) -> ParsedDocument:
+        if self._parse is not None:
+            return self._parse(Path(path))
+        from .parse import parse_file
+
+        return parse_file(Path(path))
+
+    def add_file(self, path: Path, *, progress: Progress | None = None) -> AddResult:
+        """Copy an (admin-confirmed) file into the corpus, store it, re-index incrementally, swap."""
+        path = Path(path)
+        parsed = self.preview_file(path)
+        with build_lock(self.settings.data_dir):
+            existing = self.store.document_by_sha(parsed.document.sha256)
+            if existing is not None:
+                return AddResult(UNCHANGED, existing)
+            previous = self.store.document_by_number(parsed.document.doc_number) if parsed.document.doc_number else None
+            target = _free_name(self.settings.corpus_dir, path.name, parsed.document.sha256)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+            parsed.document.source = target.name
+            if previous is not None:
+                _move_out(self.settings.corpus_dir / previous.source, self.settings.data_dir / "superseded")
+            result = self.store.add_document(parsed)
+            build_index_locked(self.settings, self.store, self.embedder, self._jieba, progress=progress)
+        self._reload_now()
+        return result
+
+    def remove_document(self, doc_ref: str, *, progress: Progress | None = None) -> Document:
+        """Move the document's file out of the corpus (to DATA_DIR/removed), drop it, re-index."""
+        doc = self._require_document(doc_ref)
+        with build_lock(self.settings.data_dir):
+            _move_out(self.settings.corpus_dir / doc.source, self.settings.data_dir / "removed")
+            removed = self.store.remove_document(doc.id)
+            build_index_locked(self.settings, self.store, self.embedder, self._jieba, progress=progress)
+        self._reload_now()
+        return removed
+
+    # -- usage -------------------------------------------------------------------------------
+
+    def record_feedback(
+        self, *, question_id: int | None, clause_id: str | None, user_id: int | None, value: int
+    ) -> None:
+        self.store.add_feedback(question_id=question_id, clause_id=clause_id, user_id=user_id, value=value)
+
+    def stats(self) -> dict[str, Any]:
+        data = dict(self.store.stats())
+        data["top_unanswered"] = self.store.weak_questions(10)
+        live = current_build(self.settings.index_root)
+        if live is not None:
+            manifest = read_manifest(live)
+            data["index"] = {
+                "build": live.name,
+                "model": manifest.model_id,
+                "clauses": manifest.clause_count,
+                "passages": manifest.passage_count,
+                "created_at": manifest.created_at,
+            }
+        return data
+
+
+def _attach(report: IndexReport, corpus: CorpusReport) -> None:
+    report.skipped = list(corpus.skipped)
+    report.warnings = list(corpus.warnings)
+
+
+def _place_aliases(doc: Document) -> set[str]:
+    out: set[str] = set()
+    for place in (doc.region, issuer_place(doc.issuer)):
+        if place:
+            out |= region_aliases(place)
+    return out
+
+
+def _free_name(folder: Path, name: str, sha256: str) -> Path:
+    target = Path(folder) / name
+    if not target.exists():
+        return target
+    stem, suffix = Path(name).stem, Path(name).suffix
+    return Path(folder) / f"{stem}-{sha256[:8]}{suffix}"
+
+
+def _move_out(path: Path, dest_dir: Path) -> None:
+    """Move a corpus file aside (never delete): to DATA_DIR/removed or DATA_DIR/superseded."""
+    if not path.is_file():
+        return
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    target = dest_dir / path.name
+    if target.exists():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        target = dest_dir / f"{path.stem}-{stamp}{path.suffix}"
+    shutil.move(str(path), str(target))

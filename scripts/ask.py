@@ -1,0 +1,125 @@
+"""Ask the plan corpus a question.
+
+    python scripts/ask.py "西安电梯安全有什么安排？"        top answers for a person
+    python scripts/ask.py "问题" --explain                  … with why each ranked where it did
+    python scripts/ask.py --json [--top-k K] [--explain]   one question per stdin line → one JSON line each
+
+JSON lines: {"query", "low_confidence", "results": [{"rank", "score", "clause_id", "path", "heading",
+"text", "agencies": [{"name", "role"}], "document": {"title", "doc_number", "issuer", "date",
+"region", "source"}}]}; --explain adds "explain" to each result and "filters" to the answer.
+Model and index are loaded once; the index is built first when there is none.
+Errors: one line on stderr, exit code 1 (2 for an internal error); never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+
+from index.errors import QualityPlanError  # noqa: E402
+from index.indexer import TqdmProgress  # noqa: E402
+from index.models import LEAD, Hit  # noqa: E402
+from index.service import Answer, PlanService  # noqa: E402
+from index.settings import Settings  # noqa: E402
+
+EXCERPT_CHARS = 160
+
+
+def citation(hit: Hit) -> str:
+    doc = hit.document
+    title = f"《{doc.title}》" if doc.title else doc.source
+    details = "，".join(x for x in (doc.doc_number, doc.issuer, doc.date) if x)
+    return f"{title}" + (f"（{details}）" if details else "") + f" {hit.clause.path}"
+
+
+def agencies_line(hit: Hit) -> str:
+    leads = "、".join(a.name for a in hit.clause.agencies if a.role == LEAD)
+    supports = "、".join(a.name for a in hit.clause.agencies if a.role != LEAD)
+    parts = []
+    if leads:
+        parts.append(f"牵头/负责：{leads}")
+    if supports:
+        parts.append(f"配合：{supports}")
+    return "；".join(parts) or "（本条未写明责任单位）"
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "……"
+
+
+def format_answer(answer: Answer, *, explain: bool = False) -> str:
+    lines = [f"问题：{answer.query.strip()[:200]}"]
+    if not answer.hits:
+        lines.append("没有找到相关条款。请换个说法，或写明地区、文件或部门。")
+        return "\n".join(lines)
+    if answer.low_confidence:
+        lines.append("注意：没有找到有把握的答案，下面的条款可能不相关。")
+    if explain and answer.filters:
+        lines.append("读取到的条件：" + json.dumps(answer.filters, ensure_ascii=False))
+    for hit in answer.hits:
+        region = f"[{hit.document.region}] " if hit.document.region else ""
+        lines.append("")
+        lines.append(f"{hit.rank}. {region}{hit.clause.path} {hit.clause.heading}".rstrip())
+        lines.append(f"   {excerpt(hit.clause.text)}")
+        lines.append(f"   责任单位：{agencies_line(hit)}")
+        lines.append(f"   出处：{citation(hit)}")
+        if explain:
+            info = hit.explain
+            lines.append(
+                f"   排序依据：综合分 {hit.score:.4f}；关键词排名 {info.get('lexical_rank') or '-'}"
+                f"（BM25 {info.get('lexical_score', 0):.3f}），语义排名 {info.get('dense_rank') or '-'}"
+                f"（相似度 {info.get('dense_score') if info.get('dense_score') is not None else '-'}）"
+                + ("；条款编号直达" if info.get("reference") else "")
+                + ("；所问部门负责" if info.get("agency_boost") else "")
+                + (f"；命中词：{'、'.join(hit.matched_terms)}" if hit.matched_terms else "")
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdin, sys.stdout):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    parser = argparse.ArgumentParser(description="向规划文件库提问")
+    parser.add_argument("question", nargs="?", help="问题；省略时（配合 --json）从标准输入逐行读取")
+    parser.add_argument("--json", action="store_true", help="每个问题输出一行 JSON")
+    parser.add_argument("--top-k", type=int, default=None, help="返回条数（默认 TOP_K 或 3）")
+    parser.add_argument("--explain", action="store_true", help="说明每条结果的排序依据")
+    args = parser.parse_args(argv)
+    if args.question is None and not args.json:
+        parser.error("请给出问题，或用 --json 从标准输入读取问题")
+    settings = Settings.from_env()
+    top_k = max(1, args.top_k if args.top_k is not None else settings.top_k)
+    progress = TqdmProgress()
+    try:
+        service = PlanService(settings)
+        service.ensure_index(progress=progress)
+        progress.close()
+        questions = [args.question] if args.question is not None else (line.rstrip("\r\n") for line in sys.stdin)
+        for question in questions:
+            answer = service.ask(question, top_k=top_k, explain=args.explain, log=False)
+            if args.json:
+                print(json.dumps(answer.to_json(explain=args.explain), ensure_ascii=False), flush=True)
+            else:
+                print(format_answer(answer, explain=args.explain), flush=True)
+    except QualityPlanError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug must still not print a traceback at a user
+        print(f"错误：内部错误（{type(exc).__name__}: {exc}）", file=sys.stderr)
+        return 2
+    finally:
+        progress.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

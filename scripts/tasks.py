@@ -1,0 +1,79 @@
+"""Task table (任务分解表) of an agency or a document: every clause it leads, then supports.
+
+    python scripts/tasks.py 市场监管局                       # Markdown to stdout
+    python scripts/tasks.py 市市场监管局 --doc 太原 --format csv -o tasks.csv
+    python scripts/tasks.py --doc 西安 --format xlsx -o 西安任务分解表.xlsx   # the whole document
+
+Columns: 序号, 文件, 条款, 任务, 牵头单位, 配合单位, 目标与时限. Old agency names are matched and
+shown with their current name: 市质监局（现市场监管局）.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import argparse  # noqa: E402
+
+from index.errors import QualityPlanError  # noqa: E402
+from index.settings import Settings  # noqa: E402
+from index.tasks import (  # noqa: E402
+    FORMATS,
+    agency_task_rows,
+    document_task_rows,
+    render_tasks,
+    resolve_document,
+    table_title,
+)
+from index.versions import report_store  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="某单位（或某文件）的任务分解表")
+    parser.add_argument("agency", nargs="?", help="单位名，如 市场监管局、省质监局")
+    parser.add_argument("--doc", help="只看这个文件：文号、地区、标题中的词或文件名")
+    parser.add_argument("--format", choices=FORMATS, default="md", help="输出格式（默认 md）")
+    parser.add_argument("-o", "--output", type=Path, help="写入文件（xlsx 必须给出）")
+    args = parser.parse_args(argv)
+    if not args.agency and not args.doc:
+        parser.error("请给出单位名，或用 --doc 给出文件")
+    if args.format == "xlsx" and args.output is None:
+        print("错误：XLSX 是二进制文件，请用 -o 给出输出文件名", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    try:
+        with report_store(settings) as (store, notes):
+            for note in notes:
+                print(note, file=sys.stderr)
+            documents = store.documents()
+            document = resolve_document(documents, args.doc) if args.doc else None
+            chosen = [document] if document is not None else documents
+            if args.agency:
+                rows = agency_task_rows(args.agency, [(d, store.clauses(d.id)) for d in chosen])
+            else:
+                rows = document_task_rows(document, store.clauses(document.id))
+    except QualityPlanError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    if not rows:
+        where = f"（{document.title or document.source}）" if document is not None else ""
+        print(f"没有找到{args.agency or ''}负责的条款{where}", file=sys.stderr)
+        return 1
+    data = render_tasks(rows, args.format, title=table_title(args.agency, document))
+    try:
+        if args.output is not None:
+            args.output.write_bytes(data)
+            print(f"已写入 {args.output}（{len(rows)} 行）", file=sys.stderr)
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+    except OSError as exc:
+        print(f"错误：无法写入 {args.output or '标准输出'}（{exc.strerror or exc}）", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

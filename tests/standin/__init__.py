@@ -1,0 +1,1 @@
+"""A local stand-in of the Telegram Bot API, and a harness that runs the real bot against it."""

@@ -1,0 +1,100 @@
+"""The command-line contract other tools rely on: scripts/ask.py and scripts/reindex.py, run as
+subprocesses on two seed plans with EMBEDDING_MODEL=fake:64 (no model needed)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS_DIR, ROOT
+
+SEEDS = ["西安市_2017_质量强市行动计划.txt", "太原市_2023_全面推进质量强市建设实施方案.txt"]
+RESULT_KEYS = {"rank", "score", "clause_id", "path", "heading", "text", "agencies", "document"}
+DOCUMENT_KEYS = {"title", "doc_number", "issuer", "date", "region", "source"}
+
+
+def run(script: str, *args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, f"scripts/{script}", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("cli")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name in SEEDS:
+        shutil.copy(CORPUS_DIR / name, corpus / name)
+    (corpus / "broken.pdf").write_bytes(b"this is not a pdf at all")
+    environment = {**os.environ, "DATA_DIR": str(root / "data"), "CORPUS_DIR": str(corpus), "EMBEDDING_MODEL": "fake:64"}
+    environment.pop("TOP_K", None)
+    first = run("reindex.py", "--quiet", env=environment)
+    assert first.returncode == 0, first.stderr
+    assert "broken.pdf" in first.stderr and "Traceback" not in first.stderr
+    assert "2 个文件" in first.stdout
+    return environment
+
+
+def test_reindex_again_is_a_no_op(env: dict[str, str]) -> None:
+    again = run("reindex.py", "--quiet", env=env)
+    assert again.returncode == 0 and "索引已是最新" in again.stdout
+
+
+def test_human_answer_has_path_heading_agencies_and_citation(env: dict[str, str]) -> None:
+    result = run("ask.py", "西安电梯安全隐患整治有什么安排？", env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "二、(五) 坚决维护特种设备安全" in out
+    assert "责任单位：" in out and "市质监局" in out
+    assert "市政办发〔2017〕17号" in out and "西安市人民政府办公厅" in out
+
+
+def test_json_lines_one_per_question_with_the_contract_fields(env: dict[str, str]) -> None:
+    questions = ["西安电梯安全有什么安排？", "", "太原怎么推行首席质量官制度？", 'OR 1=1 -- "*" NEAR(', "😀", "质" * 10_000]
+    result = run("ask.py", "--json", "--top-k", "2", env=env, stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(questions)
+    answers = [json.loads(line) for line in lines]
+    for question, answer in zip(questions, answers, strict=True):
+        assert set(answer) == {"query", "low_confidence", "results"}
+        assert answer["query"] == question and isinstance(answer["low_confidence"], bool)
+        assert len(answer["results"]) <= 2
+        for rank, item in enumerate(answer["results"], 1):
+            assert set(item) == RESULT_KEYS and item["rank"] == rank
+            assert set(item["document"]) == DOCUMENT_KEYS
+            assert all(set(a) <= {"name", "role", "canonical"} and a["role"] in ("lead", "support") for a in item["agencies"])
+    assert answers[0]["results"][0]["path"] == "二、(五)"
+    assert answers[1] == {"query": "", "low_confidence": True, "results": []}
+    assert answers[2]["results"][0]["document"]["region"] == "太原市"
+    assert answers[4]["results"] == []
+
+
+def test_explain_adds_ranks_and_filters(env: dict[str, str]) -> None:
+    result = run("ask.py", "--json", "--explain", env=env, stdin="西安 二(五)\n")
+    answer = json.loads(result.stdout)
+    assert answer["filters"]["clause_reference"] == "二、(五)"
+    top = answer["results"][0]
+    assert top["path"] == "二、(五)" and top["explain"]["reference"] is True
+    assert {"lexical_rank", "lexical_score", "dense_rank", "dense_score"} <= set(top["explain"])
+    human = run("ask.py", "西安 二(五)", "--explain", env=env)
+    assert "排序依据" in human.stdout and "条款编号直达" in human.stdout
+
+
+def test_other_model_is_refused_with_one_line(env: dict[str, str]) -> None:
+    result = run("ask.py", "电梯", env={**env, "EMBEDDING_MODEL": "fake:32"})
+    assert result.returncode == 1
+    assert "reindex.py --full" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
