@@ -3,7 +3,7 @@
 `build_application(settings, service)` points the bot at the configured Bot API
 (TELEGRAM_BASE_URL / TELEGRAM_BASE_FILE_URL: Telegram's by default, a self-hosted server or the
 tests' stand-in otherwise), rate-limits with AIORateLimiter (which also waits out 429
-RetryAfter and retries), sends HTML by default, processes updates concurrently (each handler
+RetryAfter and retries; chat actions are exempt, see `RateLimiter`), sends HTML by default, processes updates concurrently (each handler
 runs blocking work in threads) and registers every handler. The PlanService lives in bot_data.
 
 `on_startup` sets the command menu (admins get the admin commands in their chats) and warns
@@ -14,6 +14,7 @@ when no admin is configured. `start_polling`/`stop_polling` run the same lifecyc
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
@@ -34,11 +35,14 @@ from telegram.ext import (
 from index.settings import Settings
 
 from . import callbacks
-from .handlers import admin, agency, ask, commands, errors, feedback, inline
+from .handlers import admin, agency, ask, commands, errors, feedback, inline, targets, tasks_export
 from .menu import COMMANDS, user_commands
 from .state import STATE_KEY, BotOptions, BotState, get_state
 
 logger = logging.getLogger(__name__)
+
+# Feature modules that bring their own handlers (command + buttons) through handlers().
+FEATURE_MODULES = (tasks_export, targets)
 
 COMMAND_CALLBACKS = {
     "start": commands.start,
@@ -52,6 +56,27 @@ COMMAND_CALLBACKS = {
     "remove": admin.remove,
     "stats": admin.stats,
 }
+
+
+class RateLimiter(AIORateLimiter):
+    """AIORateLimiter (Telegram's flood limits, RetryAfter waited out and retried) for everything
+    except chat actions: "typing…" is cosmetic and is not a message, so it must never hold an
+    answer back in the queue during a burst. A 429 on a chat action is simply ignored (bot.work)."""
+
+    UNTHROTTLED = frozenset({"sendChatAction"})
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        if endpoint in self.UNTHROTTLED:
+            return await callback(*args, **kwargs)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 
 class MissingTokenError(ValueError):
@@ -68,7 +93,7 @@ def build_application(settings: Settings, service: Any, *, options: BotOptions |
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .rate_limiter(
-            AIORateLimiter(
+            RateLimiter(
                 overall_max_rate=options.overall_max_rate,
                 group_max_rate=options.group_max_rate,
                 max_retries=options.rate_limit_retries,
@@ -85,11 +110,11 @@ def build_application(settings: Settings, service: Any, *, options: BotOptions |
 
 
 def register_handlers(application: Application) -> None:
-    missing = {c.name for c in COMMANDS} ^ set(COMMAND_CALLBACKS)
-    if missing:
-        raise RuntimeError(f"menu and handlers disagree about: {sorted(missing)}")
-    for command in COMMANDS:
-        application.add_handler(CommandHandler(command.name, COMMAND_CALLBACKS[command.name]))
+    for name, callback in COMMAND_CALLBACKS.items():
+        application.add_handler(CommandHandler(name, callback))
+    for module in FEATURE_MODULES:
+        for handler in module.handlers():
+            application.add_handler(handler)
 
     private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
     group_text = filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND & (filters.REPLY | filters.Entity("mention"))
@@ -109,8 +134,22 @@ def register_handlers(application: Application) -> None:
     }
     for action, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=f"^{callbacks.VERSION}:{action}:"))
-    application.add_handler(CallbackQueryHandler(feedback.unknown_button))
+    application.add_handler(CallbackQueryHandler(feedback.unknown_button))  # last: stale or foreign data
     application.add_error_handler(errors.on_error)
+
+    mismatch = registered_commands(application) ^ {c.name for c in COMMANDS}
+    if mismatch:
+        raise RuntimeError(f"bot/menu.py and the registered command handlers disagree about: {sorted(mismatch)}")
+
+
+def registered_commands(application: Application) -> set[str]:
+    return {
+        name
+        for group in application.handlers.values()
+        for handler in group
+        if isinstance(handler, CommandHandler)
+        for name in handler.commands
+    }
 
 
 async def on_startup(application: Application) -> None:

@@ -1,5 +1,5 @@
 """The bot's commands in one list: /help prints it, the start-up sets it as the menu, and the
-application registers a handler for each entry (a test checks the three agree)."""
+application refuses to start when its registered command handlers and this list disagree."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("outline", "某个文件的目录", "文件"),
     Command("agency", "某单位牵头、配合的条款", "单位名"),
     Command("clause", "按编号查条款，如 西安 二(五)", "编号"),
+    Command("tasks", "某单位的任务分解表，可导出 Excel/CSV", "单位名 [文件] [xlsx|csv]"),
+    Command("targets", "量化指标跨文件对比，可出图", "指标词 [图]"),
     Command("reindex", "重建全部索引", admin=True),
     Command("remove", "移除一个文件", "文件", admin=True),
     Command("stats", "使用统计和未答好的问题", admin=True),

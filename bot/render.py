@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from index.models import LEAD, SUPPORT, Agency, Clause, Document, Hit, ParsedDocument
@@ -234,19 +234,24 @@ def pack(blocks: Sequence[str], *, header: str = "", limit: int = MAX_MESSAGE, s
     return messages
 
 
-def chunk_text(text: str, budget: int) -> list[str]:
-    """Cut plain text into pieces whose escaped form fits budget, at paragraph or sentence ends."""
+def chunk_text(text: str, budget: int, terms: Sequence[str] = ()) -> list[str]:
+    """Cut plain text into pieces whose rendered form (escaped, terms bold) fits budget, at
+    paragraph or sentence ends; a sentence longer than budget is cut where it must."""
+
+    def size(piece: str) -> int:
+        return tg_len(highlight(piece, terms))
+
     pieces: list[str] = []
     for sentence in sentences(text):
-        while tg_len(esc(sentence)) > budget:  # one sentence longer than a message: hard cut
-            cut = _longest_fitting_prefix(sentence, budget)
+        while size(sentence) > budget:
+            cut = _longest_fitting_prefix(sentence, budget, size)
             pieces.append(sentence[:cut])
             sentence = sentence[cut:]
         pieces.append(sentence)
     chunks: list[str] = []
     current = ""
     for piece in pieces:
-        if current and tg_len(esc(current + piece)) > budget:
+        if current and size(current + piece) > budget:
             chunks.append(current)
             current = ""
         current += piece
@@ -255,11 +260,11 @@ def chunk_text(text: str, budget: int) -> list[str]:
     return [c.strip("\n") for c in chunks if c.strip()]
 
 
-def _longest_fitting_prefix(text: str, budget: int) -> int:
+def _longest_fitting_prefix(text: str, budget: int, size: Callable[[str], int]) -> int:
     low, high = 1, len(text)
     while low < high:
         middle = (low + high + 1) // 2
-        if tg_len(esc(text[:middle])) <= budget:
+        if size(text[:middle]) <= budget:
             low = middle
         else:
             high = middle - 1
@@ -274,7 +279,7 @@ def clause_messages(hit: Hit, *, number: int | None = None, limit: int = MAX_MES
     text = body_text(hit.clause)
     marker_room = len("（续 99/99）")
     budget = limit - tg_len(header) - tg_len(footer) - marker_room - 4
-    chunks = chunk_text(text, budget) or [""]
+    chunks = chunk_text(text, budget, hit.matched_terms) or [""]
     total = len(chunks)
     messages = []
     for index, chunk in enumerate(chunks, 1):
@@ -347,8 +352,8 @@ def outline_messages(document: Document, clauses: Sequence[Clause], *, limit: in
         lines.append(f"{indent}{esc(clause.number)} {esc(label)}")
     if not lines:
         return [f"{header}\n（没有识别出条款）"]
-    messages = pack(lines, header=header, limit=limit - 8, separator="\n")
-    return [messages[0]] + [f"{header}（续）\n{m}" for m in messages[1:]]
+    chunks = pack(lines, limit=limit - tg_len(header) - len("（续）\n"), separator="\n")
+    return [f"{header}{'（续）' if index else ''}\n{chunk}" for index, chunk in enumerate(chunks)]
 
 
 def agency_page(name: str, hits: Sequence[Hit], offset: int, page_size: int) -> str:

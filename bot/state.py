@@ -34,10 +34,10 @@ V = TypeVar("V")
 class BotOptions:
     """Tuning knobs; the defaults are what production uses."""
 
-    # Typing indicator: at once in private chats; in groups only when an answer is slow, since
-    # every chat action counts against the group's 20 messages/minute budget.
+    # Typing indicator: at once in private chats; in groups only when an answer is slow, so a
+    # busy group does not see "typing…" flicker before every quick answer.
     typing_delay_private: float = 0.0
-    typing_delay_group: float = 1.0
+    typing_delay_group: float = 0.5
     progress_interval: float = 1.0  # seconds between edits of a progress message
     inline_results: int = 10
     inline_cache_time: int = 30

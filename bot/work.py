@@ -62,7 +62,9 @@ async def send_messages(
     return sent
 
 
-async def edit_text(bot: Any, chat_id: int, message_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+async def edit_text(
+    bot: Any, chat_id: int, message_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
     """Edit a message, ignoring Telegram's "message is not modified"."""
     try:
         await bot.edit_message_text(chat_id=chat_id, message_id=message_id, text=text, reply_markup=keyboard)
@@ -90,7 +92,9 @@ class ProgressMessage:
         self._closed = False
 
     @classmethod
-    async def send(cls, bot: Any, chat_id: int, title: str, *, interval: float, reply_to: int | None = None) -> ProgressMessage:
+    async def send(
+        cls, bot: Any, chat_id: int, title: str, *, interval: float, reply_to: int | None = None
+    ) -> ProgressMessage:
         [message] = await send_messages(bot, chat_id, [render.progress_text(title, 0, 0, "排队中")], reply_to=reply_to)
         return cls(bot, chat_id, message.message_id, title, interval=interval)
 

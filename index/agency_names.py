@@ -260,8 +260,12 @@ class AgencyTable:
             prefix = level_word + ("委" if current.party else "")
             tier = self.level_words.get(level_word)
         out_name = current.name_for(tier)
-        if tier == TIER_NATIONAL and out_name.endswith(("部", "署")) and prefix in ("国家", "中国", "中央"):
-            prefix = ""
+        if tier == TIER_NATIONAL:
+            # Ministries stand alone (生态环境部); other national bodies keep or get 国家 (国家卫健委).
+            if out_name.endswith(("部", "署")) and prefix in ("国家", "中国", "中央"):
+                prefix = ""
+            elif not prefix and not out_name.endswith(("部", "署", "总局")) and not current.national:
+                prefix = "国家"
         return Canonical(prefix, out_name, renamed, year, sources)
 
     def canonical_name(self, name: str, *, level_word: str | None = None) -> str | None:

@@ -1,8 +1,8 @@
 """Charts of targets compared across plans, as PNG bytes (matplotlib, Agg, no pyplot state).
 
-Labels are Chinese, so a font with CJK glyphs is looked up among the installed fonts; without one
-(a bare server) the chart still renders with the default font, Chinese shown as boxes — install a
-CJK font package (Debian: fonts-noto-cjk) to fix that. `cjk_font()` tells which case applies.
+Labels are Chinese, so the chart needs a font with CJK glyphs: first the Noto Sans CJK font that
+the `cvttf-NotoSansCJK-Regular` package (in requirements.txt) installs, then any installed system
+font that has the glyphs. Without either the chart still renders, Chinese shown as boxes.
 """
 
 from __future__ import annotations
@@ -25,6 +25,21 @@ _KNOWN_CJK = (
 )
 _PROBE = "质量合格率"
 MAX_BARS = 30
+MAX_LABEL = 18
+
+
+def _bundled_font() -> str | None:
+    """The OpenType file shipped by the cvttf-NotoSansCJK-Regular wheel, when installed."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("cvttf_NotoSansCJK_Regular")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        for candidate in sorted(Path(folder).glob("*.otf")):
+            return str(candidate)
+    return None
 
 
 @cache
@@ -33,6 +48,9 @@ def cjk_font() -> str | None:
     from matplotlib import font_manager
     from matplotlib.ft2font import FT2Font
 
+    bundled = _bundled_font()
+    if bundled is not None:
+        return bundled
     fonts = list(font_manager.fontManager.ttflist)
     fonts.sort(key=lambda f: (f.name not in _KNOWN_CJK, _KNOWN_CJK.index(f.name) if f.name in _KNOWN_CJK else 0))
     for entry in fonts:
@@ -51,7 +69,8 @@ def _label(target: Target) -> str:
     place = target.region or ""
     year = f"{target.year}" if target.year else ""
     head = " ".join(x for x in (place, year) if x)
-    return f"{head} {target.indicator}".strip() if head else target.indicator
+    indicator = target.indicator if len(target.indicator) <= MAX_LABEL else target.indicator[: MAX_LABEL - 1] + "…"
+    return f"{head} {indicator}".strip() if head else indicator
 
 
 def targets_chart(targets: Sequence[Target], *, title: str | None = None) -> bytes:
@@ -87,7 +106,6 @@ def targets_chart(targets: Sequence[Target], *, title: str | None = None) -> byt
         axes.set_xlim(0, max(values) * 1.2 or 1)
     axes.set_title(title or "目标对比", fontproperties=font)
     axes.grid(axis="x", alpha=0.3)
-    figure.tight_layout()
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         # Without a CJK font every Chinese glyph warns once; the chart is still worth sending.
@@ -96,6 +114,7 @@ def targets_chart(targets: Sequence[Target], *, title: str | None = None) -> byt
         level = logger.level
         logger.setLevel(logging.ERROR)
         try:
+            figure.tight_layout()
             figure.savefig(buffer, format="png")
         finally:
             logger.setLevel(level)

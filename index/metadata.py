@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from index.responsibility import is_responsibility_line
 from index.textnorm import STYLE_RANK, Marker, match_marker, norm, squash
 
 
@@ -28,28 +29,38 @@ class DocumentFields:
 # ---------------------------------------------------------------------------------------------
 # Web-page and print noise: never content.
 
-_NOISE = re.compile(
-    r"当前位置|您的位置|您现在的位置|当前的位置|现在位置"
-    r"|^(?:\d{1,2}\.\s*)?(?:网站首页|首页|主页|返回首页)\s*(?:[>›»＞/]|$)"
+# Web chrome: only a short line without sentences is noise ("扫一扫就能查询，…" in a clause is content).
+_CHROME = re.compile(
+    r"当前位置|您的位置|您现在的位置|当前的位置|现在位置|所在位置|位置[:：]\s*(?:网站)?首页"
+    r"|^(?:\d{1,2}\.\s*)?(?:网站首页|首页|主页|返回首页)\s*(?:[>›»＞/|｜]|$)"
     r"|^(?:\d{1,2}\.\s*)?[>›»＞]\s*正文$"
     r"|打印本页|打印此页|打印文章|关闭窗口|关闭本页|【打印】|【关闭】|\[打印\]|\[关闭\]|【打印此页】|【关闭窗口】"
     r"|分享到|扫描二维码|扫一扫|关注我们|收藏本页|加入收藏|返回顶部|【我要纠错】|我要纠错"
     r"|字体[:：]?\s*[【\[]?\s*大|字号[:：]\s*[【\[]?\s*大|【\s*大\s*】|\[\s*大\s*\]"
     r"|^(?:解读文章|相关解读|政策解读|图文解读|相关链接|相关文章|相关阅读|附件下载|公文相关附件|相关附件|相关稿件)"
+    r"|网站地图|联系我们|浏览次数|访问次数|阅读次数|点击数[:：]|访问量[:：]"
+    r"|^(?:来源|信息来源|稿件来源|发布时间|作者|编辑|责任编辑|审核)[:：]"
+)
+_MAX_CHROME = 60
+# Always noise, however long the line: site footers, page numbers, timestamps, publication notes.
+_NOISE = re.compile(
+    r"版权所有|ICP备|网站标识码|公网安备|Copyright|©"
+    r"|(?:主办|承办)(?:单位)?[:：].*(?:承办|电话|地址|邮编|技术支持|维护|备案|网站)"
     r"|^[(（]\s*此(?:件|页)[^)）]{0,12}[)）]$"
-    r"|版权所有|ICP备|网站标识码|公网安备|技术支持[:：]|Copyright|©|网站地图|联系我们|浏览次数|访问次数|阅读次数|点击数[:：]|访问量[:：]"
-    r"|^(?:来源|信息来源|稿件来源|发布时间|作者|编辑|责任编辑|审核)[:：][^。]{0,40}$"
-    # page numbers and print furniture
     r"|^[-—–－~]{1,2}\s*\d{1,4}\s*[-—–－~]{1,2}$|^第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?$"
-    r"|^\d{1,4}\s*/\s*\d{1,4}$|^\d{1,3}$|^共\s*\d{1,4}\s*页"
-    # publication timestamps (a time of day is never a document's date)
-    r"|^\d{1,2}\.\d{1,2}\.\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?$|^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s+\d{1,2}:\d{2}(?::\d{2})?$"
+    r"|^\d{1,4}\s*/\s*\d{1,4}$|^\d{1,3}$|^共\s*\d{1,4}\s*页$"
+    # a time of day is never a document's date: "01.06.2016 22:50", "2017-12-08 11:57"
+    r"|^\d{1,2}\.\d{1,2}\.\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?$"
+    r"|^\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s+\d{1,2}:\d{2}(?::\d{2})?$"
 )
 
 
 def is_noise(line: str) -> bool:
     """Breadcrumbs, print/share links, page numbers, timestamps, footer boilerplate."""
-    return bool(_NOISE.search(squash(line)))
+    text = squash(line)
+    if _NOISE.search(text):
+        return True
+    return len(text) <= _MAX_CHROME and not re.search(r"[。；，,]", text) and bool(_CHROME.search(text))
 
 
 # Web header blocks: "索  引  号 KZ001-2018-000496 主题分类 其他", "文　号 克政发〔2017〕95号" …
@@ -71,7 +82,8 @@ def header_fields(line: str) -> dict[str, str] | None:
         return None
     matches = list(_FIELD.finditer(text))
     labels = [re.sub(r"\s", "", m.group(1)) for m in matches]
-    if labels[0] not in _DISTINCTIVE and len(matches) < 2 and not re.match(r"^\S+\s*[:：]|^\S(?:\s+\S)+\s", text):
+    labelled = re.search(r"[:：]", first.group(0)) or re.search(r"\s", first.group(1))
+    if labels[0] not in _DISTINCTIVE and len(matches) < 2 and not labelled:
         return None  # a sentence that merely starts with "名称" or "标题"
     fields: dict[str, str] = {}
     for index, match in enumerate(matches):
@@ -193,6 +205,9 @@ _ATTACHMENT = re.compile(r"^(?:附件|附表)\s*(?:\d{1,2}|[一二三四五六�
 _TAIL_LINE = re.compile(r"^(?:抄送|抄报|主送|印发|联系人|联系电话|承办人|责任人|签发|校对)[:：\s]|印发$|^[(（]?联系人")
 
 
+_MAX_INTRO_LINES = 5  # paragraphs an outer unit may have before its first numbered child
+
+
 def _markers(lines: list[str]) -> list[tuple[int, Marker]]:
     """Numbered lines, leaving out the list under an "附件：" label (attachment names, not units)."""
     found: list[tuple[int, Marker]] = []
@@ -225,12 +240,18 @@ def find_body_start(lines: list[str]) -> int | None:
         ):
             candidates.append((index, marker))
     if candidates:
-        first_index, first = candidates[0]
-        limit = next((i for i in range(first_index + 1, len(lines)) if _ATTACHMENT.match(squash(lines[i]))), len(lines))
+        start, first = candidates[0]
+        limit = next((i for i in range(start + 1, len(lines)) if _ATTACHMENT.match(squash(lines[i]))), len(lines))
         outer = [(i, m) for i, m in candidates if i < limit and STYLE_RANK[m.style] < STYLE_RANK["item"]]
         if STYLE_RANK[first.style] >= STYLE_RANK["item"] and outer:
-            return outer[0][0]
-        return first_index
+            start, first = outer[0]
+        # A lone outer unit just above it ("一、总体要求" with no "二、") opens the body too.
+        rank = STYLE_RANK[first.style]
+        for index, marker in reversed([(i, m) for i, m in markers if i < start]):
+            if start - index > _MAX_INTRO_LINES + 1 or marker.value != 1 or STYLE_RANK[marker.style] >= rank:
+                break
+            start, rank = index, STYLE_RANK[marker.style]
+        return start
     ones = [index for index, marker in markers if marker.value == 1]
     if ones:
         return ones[0]
@@ -261,13 +282,19 @@ def split_tail(lines: list[str], body_start: int) -> int:
             end = index
             break
     while end > body_start + 1:
-        line = lines[end - 1]
-        text = squash(line)
-        if is_date_line(text) or is_agency_line(text) or _TAIL_LINE.search(text):
+        text = squash(lines[end - 1])
+        if match_marker(text) is not None or is_responsibility_line(text):
+            break
+        if is_date_line(text) or is_agency_line(text) or _TAIL_LINE.search(text) or _stray(text):
             end -= 1
             continue
         break
     return end
+
+
+def _stray(text: str) -> bool:
+    """A short line without any punctuation after the last unit: a link, a menu entry, a seal."""
+    return len(text) <= 20 and not re.search(r"[。；;，,：:！？!?、)）]", text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,6 +336,16 @@ _NOTICE_TITLE = re.compile(r"关于(?:印发|转发|发布|下发)(?:《)?(.+?)(
 _QUOTED_TITLE = re.compile(r"《([^《》]{4,60})》")
 
 
+def _forwarded_title(front: list[str]) -> str | None:
+    """The 《title》 a forwarding sentence names: "现将《…方案》印发给你们"."""
+    for line in front:
+        if re.search(r"印发|转发|发布|下发", line):
+            quoted = _QUOTED_TITLE.search(line)
+            if quoted:
+                return squash(quoted.group(1))
+    return None
+
+
 def _clean_title(title: str) -> str:
     title = squash(title)
     match = _NOTICE_TITLE.search(title)
@@ -326,16 +363,17 @@ def find_title(front: list[str], fields: dict[str, str]) -> str | None:
     while index >= 0 and len(collected) < 3 and _title_like(front[index]):
         collected.insert(0, front[index])
         index -= 1
+    quoted = _forwarded_title(front)
     if collected:
-        return _clean_title("".join(squash(line) for line in collected))
+        title = "".join(squash(line) for line in collected)
+        if quoted and _NOTICE_TITLE.search(title):
+            return quoted  # "关于印发2017年…计划的通知" names the plan less fully than 《西安市2017年…计划》
+        return _clean_title(title)
+    if quoted:
+        return quoted
     for label in ("名称", "标题"):
         if fields.get(label):
             return _clean_title(fields[label])
-    for line in front:
-        if re.search(r"印发|转发|发布|下发", line):
-            quoted = _QUOTED_TITLE.search(line)
-            if quoted:
-                return squash(quoted.group(1))
     for start in range(min(len(front), 6)):
         # a notice title split over two lines: "…人民政府办公室关于" + "印发…的通知"
         joined = "".join(squash(line) for line in front[start : start + 2])
@@ -364,13 +402,23 @@ def extract_metadata(paragraphs: list[str]) -> tuple[DocumentFields, list[str], 
     # Header-block lines are citation data, not content; they sit in the front matter.
     fields: dict[str, str] = {}
     front_text: list[str] = []
+    pending: str | None = None  # a label whose value stands on the next line ("发文机关：" / "某某市人民政府")
     for line in front:
         found = header_fields(line)
         if found is None:
+            if pending is not None and len(squash(line)) <= 60:
+                fields.setdefault(pending, squash(line))
+                pending = None
+                continue
+            pending = None
             front_text.append(line)
-        else:
-            for label, value in found.items():
+            continue
+        pending = None
+        for label, value in found.items():
+            if value:
                 fields.setdefault(label, value)
+            elif len(found) == 1:
+                pending = label
     result = DocumentFields()
     result.title = find_title(front_text, fields)
     result.doc_number = _find_doc_number(front_text, fields, result.title)
@@ -402,7 +450,7 @@ def _find_doc_number(front: list[str], fields: dict[str, str], title: str | None
         text = squash(line)
         if _sentence_like(text):
             continue  # the forwarding notice and preamble cite other documents' numbers
-        number = find_doc_number(text)
+        number = find_doc_number(text, allow_parenthesised=True)
         if number:
             return number
     return None

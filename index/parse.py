@@ -47,6 +47,7 @@ _KIND_OF_STYLE = {
     "section": KIND_SECTION,
     "clause": KIND_CLAUSE,
     "item": KIND_ITEM,
+    "sub_item": KIND_ITEM,
     "paren_item": KIND_ITEM,
     "half_item": KIND_ITEM,
     "circled": KIND_ITEM,

@@ -24,7 +24,7 @@ from index.errors import (
     ReadError,
     UnsupportedFormatError,
 )
-from index.textnorm import norm
+from index.textnorm import match_marker, norm
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # A .docx is a zip: refuse one whose members would inflate beyond this (zip bomb).
@@ -251,10 +251,10 @@ def _read_txt(data: bytes, name: str) -> tuple[str, list[str], list[str]]:
 # Hard-wrapped lines (PDF text, fixed-width text files)
 
 _SENTENCE_END = "。！？；：!?;:”」』）)】"
-_LINE_START_MARKER = re.compile(
-    r"^\s*(?:[一二三四五六七八九十百]+\s*[、.．]|[(（]\s*[一二三四五六七八九十百\d]+\s*[)）]|\d{1,2}\s*[.．、](?!\d)"
-    r"|[①-⑳⑴-⒇]|第[一二三四五六七八九十百零〇\d]+[章节条部]|附件)"
-)
+
+
+def _starts_unit(line: str) -> bool:
+    return match_marker(line) is not None or norm(line).lstrip().startswith(("附件", "（责任单位", "(责任单位"))
 
 
 def _width(line: str) -> int:
@@ -295,12 +295,18 @@ def join_wrapped_lines(lines: list[str]) -> list[str]:
     out: list[str] = []
     joinable = False
     for line in lines:
-        if out and joinable and not _LINE_START_MARKER.match(norm(line)):
+        if out and joinable and not _starts_unit(line):
             out[-1] = out[-1].rstrip() + line.strip()
         else:
             out.append(line)
-        joinable = _width(line) >= fold and line.rstrip()[-1] not in _SENTENCE_END
+        open_bracket = _unclosed(out[-1])
+        joinable = open_bracket or (_width(line) >= fold - 2 and line.rstrip()[-1] not in _SENTENCE_END)
     return out
+
+
+def _unclosed(text: str) -> bool:
+    normalized = norm(text)
+    return normalized.count("(") > normalized.count(")")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,8 +28,7 @@ _AGENCY_WORD = re.compile(r"政府|管委会|委员会|办公室|部门|单位|�
 
 # Labels that open a list of agencies: "牵头单位：", "责任单位:" …
 _LABEL_WORDS = (
-    r"牵头单位|牵头部门|主办单位|主责单位|主要责任单位|责任单位|责任部门|负责单位|负责部门|实施单位|"
-    r"承办单位|配合单位|配合部门|协办单位|协助单位|参与单位|参加单位|协作单位|责任主体"
+    r"牵头单位|牵头部门|主责单位|主要责任单位|责任单位|责任部门|负责单位|负责部门|实施单位|配合单位|配合部门|协办单位|协助单位|参与单位|参加单位|协作单位|责任主体"
 )
 _LABEL = re.compile(rf"[【\[]\s*({_LABEL_WORDS})\s*[】\]]\s*[:：]?|({_LABEL_WORDS})\s*[:：]")
 # What follows the agencies on the same line and is not one: "；完成时限：2018年底".
@@ -44,11 +43,12 @@ _MARKER_WORDS = (
 )
 # "市发改委（牵头）、市财政局" marks a role in brackets right after the name.
 _MARKER = re.compile(rf"[(（]\s*({_MARKER_WORDS})\s*(?:单位|部门)?\s*[)）]|({_MARKER_WORDS})")
-_LEAD_WORDS = ("牵头", "主办", "主责", "为牵头单位", "牵头单位", "牵头部门", "主办单位", "主责单位", "总牵头", "牵头负责")
+_LEAD_WORDS = ("牵头", "主办", "主责", "为牵头单位", "牵头单位", "牵头部门", "主责单位", "总牵头", "牵头负责")
 _SUPPORT_WORDS = ("配合", "协助", "协办", "参与", "参加", "配合落实", "为配合单位", "配合单位", "配合部门", "协办单位",
                   "协助单位", "参与单位", "参加单位", "协作单位")
 
 _SEPARATORS = "、，,；;/ "
+_MAX_EXPRESSION = 400  # a responsibility expression is a list of names, never a long passage
 _OPEN = "(（〔[［【"
 _CLOSE = ")）〕]］】"
 _STRIP_TAIL = re.compile(
@@ -110,21 +110,18 @@ def responsibility_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     masked = list(normalized)
     # 1. Parenthesised expressions anywhere: "（A、B按职责分工负责）", "(责任单位:A)".
+    closes = _bracket_pairs(normalized)
     index = 0
     while index < len(normalized):
-        if normalized[index] in "(（":
-            close = _matching_close(normalized, index)
-            if close is None:
-                index += 1
-                continue
-            inner = normalized[index + 1 : close]
-            if _qualifies(inner, parenthesised=True):
-                spans.append((index, close + 1))
-                for pos in range(index, close + 1):
-                    masked[pos] = " "
-            index = close + 1 if close > index else index + 1
-        else:
+        close = closes.get(index)
+        if close is None:
             index += 1
+            continue
+        inner = normalized[index + 1 : close]
+        if len(inner) <= _MAX_EXPRESSION and _qualifies(inner, parenthesised=True):
+            spans.append((index, close + 1))
+            masked[index : close + 1] = " " * (close + 1 - index)
+        index = close + 1
     rest = "".join(masked)
     # 2. A label opening a list up to the end of the paragraph: "责任单位：A、B。"
     label = _LABEL.search(rest)
@@ -312,6 +309,18 @@ def _clean_span(text: str, start: int, end: int) -> tuple[int, int]:
         if head:
             start = head.end()
     return start, end
+
+
+def _bracket_pairs(text: str) -> dict[int, int]:
+    """{index of "(" : index of its ")"} for every balanced pair, in one pass."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for index, ch in enumerate(text):
+        if ch in "(（":
+            stack.append(index)
+        elif ch in ")）" and stack:
+            pairs[stack.pop()] = index
+    return pairs
 
 
 def _matching_close(text: str, open_index: int) -> int | None:

@@ -60,6 +60,9 @@ class FusionParams:
     agency_boost: float = 0.5  # × 1/(k+1) for a clause the named agency leads (support: × 0.6)
     year_boost: float = 0.25  # × 1/(k+1) for clauses of a document whose years include a named year
     soft_doc_boost: float = 0.25  # × 1/(k+1) for documents named only loosely (a city's province)
+    quantity_boost: float = 0.5  # × 1/(k+1) × share of question terms stated next to a number …
+    quantity_window: int = 40  # … within this many characters, when the question asks how many/much
+    quantity_depth: int = 30  # fused candidates checked for it
     low_coverage: float = 0.34  # below this share of question terms found in the top hit …
     dense_margin: float = 0.03  # … and dense similarity within this of an off-topic probe's: low confidence
 
@@ -266,6 +269,14 @@ class HybridSearcher:
             if boosted is not None and not boosted.all():
                 fused += np.where(boosted & candidates, boost * unit, 0.0)
 
+        terms = reading_terms(self.tokenizer, reading)
+        if asks_quantity(reading.text) and terms:
+            ranked = np.flatnonzero(candidates)
+            ranked = ranked[np.argsort(-fused[ranked], kind="stable")][: p.quantity_depth]
+            for row in ranked:
+                share = numbers_near_terms(self.table.clauses[row].text, terms, p.quantity_window)
+                fused[row] += p.quantity_boost * unit * share
+
         reference_rows = np.asarray(reading.reference_rows, dtype=np.int64)
         if len(reference_rows):
             fused[reference_rows] += 10.0
@@ -275,8 +286,7 @@ class HybridSearcher:
         ranked = ranked[np.argsort(-fused[ranked], kind="stable")]
         if mask is not None:
             ranked = ranked[mask[ranked]]
-        top_terms = reading_terms(self.tokenizer, reading)
-        low = self._low_confidence(reading, ranked, dense, top_terms)
+        low = self._low_confidence(reading, ranked, dense, terms)
         page = ranked[offset : offset + top_k] if offset >= 0 else ranked[:0]
         hits = []
         for i, row in enumerate(page):
@@ -291,7 +301,7 @@ class HybridSearcher:
                     "agency_boost": bool(len(reading.agency_rows) and row in set(reading.agency_rows.tolist())),
                 }
             hit = self.table.hit(int(row), float(fused[row]), offset + i + 1, info)
-            hit.matched_terms = matched_terms(top_terms, hit.clause)
+            hit.matched_terms = matched_terms(terms, hit.clause)
             hits.append(hit)
         if explain:
             filters = {**filters, "query_terms": tokens}
@@ -324,6 +334,37 @@ def reading_terms(tokenizer: ChineseTokenizer, reading: QueryReading) -> list[st
     selectors += [str(y) for y in reading.years]
     terms = tokenizer.content_terms(reading.text)
     return [t for t in terms if _is_content(t) and not any(t in s for s in selectors)]
+
+
+_QUANTITY_QUESTION = re.compile(r"多少|第几|几[\u4e00-\u9fff]|比例|比重|占比|百分之")
+_QUANTITY = re.compile(
+    r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)\d+(?:\.\d+)?\s*(?:%|‰|[个项家所条座种批届名次万亿倍吨人户元辆台套件类处场级位]|微克|毫克|公里|千米|平方米|公顷|亩)?"
+    r"|第[一二三四五六七八九十百]+[届批次轮]|[一二三四五六七八九十两百千]+[个项家所条座种批届名]"
+)
+
+
+def asks_quantity(text: str) -> bool:
+    """Does the question ask how many / how much / which ordinal (多少, 几个, 第几, 比例 …)?"""
+    return bool(_QUANTITY_QUESTION.search(text))
+
+
+def numbers_near_terms(text: str, terms: Sequence[str], window: int) -> float:
+    """Share of terms (weighted by length) that occur within `window` characters of a stated quantity."""
+    text = normalize_text(text)
+    spots = [m.start() for m in _QUANTITY.finditer(text) if m.group().strip()]
+    if not spots:
+        return 0.0
+    total = near = 0.0
+    for term in terms:
+        weight = float(len(term))
+        total += weight
+        start = text.find(term)
+        while start >= 0:
+            if any(abs(spot - start) <= window for spot in spots):
+                near += weight
+                break
+            start = text.find(term, start + 1)
+    return near / total if total else 0.0
 
 
 def _is_content(term: str) -> bool:

@@ -121,6 +121,8 @@ _COMPARATORS: dict[str, tuple[str, str]] = {
     "达到": (EQ, KIND_LEVEL), "稳定在": (EQ, KIND_LEVEL), "保持在": (EQ, KIND_LEVEL), "维持在": (EQ, KIND_LEVEL),
     "实现": (EQ, KIND_LEVEL), "达": (EQ, KIND_LEVEL), "为": (EQ, KIND_LEVEL),
     "约为": (APPROX, KIND_LEVEL), "约": (APPROX, KIND_LEVEL), "接近": (APPROX, KIND_LEVEL),
+    "≥": (GE, KIND_LEVEL), ">=": (GE, KIND_LEVEL), ">": (GE, KIND_LEVEL), "≤": (LE, KIND_LEVEL), "<=": (LE, KIND_LEVEL),
+    "<": (LE, KIND_LEVEL), "≈": (APPROX, KIND_LEVEL),
     "提高": (GE, KIND_CHANGE), "提升": (GE, KIND_CHANGE), "增长": (GE, KIND_CHANGE), "增加": (GE, KIND_CHANGE),
     "下降": (GE, KIND_CHANGE), "降低": (GE, KIND_CHANGE), "减少": (GE, KIND_CHANGE), "压减": (GE, KIND_CHANGE),
 }
@@ -128,7 +130,8 @@ _COMPARATORS: dict[str, tuple[str, str]] = {
 # number ends the phrase.
 _WEAK_COMPARATORS = {"为", "实现", "约", "达"}
 _COMPARATOR_AT_END = re.compile(
-    r"(?P<each>分别|均|都|各)?(?P<verb>" + "|".join(sorted(_COMPARATORS, key=len, reverse=True)) + r")\s*$"
+    r"(?P<each>分别|(?<!年)均|都|各)?(?P<verb>" + "|".join(re.escape(c) for c in sorted(_COMPARATORS, key=len, reverse=True))
+    + r")\s*$"
 )
 # Verbs that set a count (新增…170个, 培育2-3个…).
 _COUNT_VERBS = (
@@ -163,7 +166,9 @@ _LEADING_NOISE = re.compile(
     r"^(?:[、和及与并且而,\s]|其中|主要目标|工作目标|目标|力争|确保|争取|努力|使得|使|让|全市|全州|全省|全区|全县|全盟|全旗|"
     r"全国|要|同时|基本|进一步|逐步|年度内|年内|本年度|当年|期间|以上|以下)+"
 )
-_TRAILING_NOISE = re.compile(r"(?:要在[^,。]{0,12}基础上|在[^,。]{0,12}基础上|要|应|须|必须|需要|需|将|均|都|分别|各|总体|稳步|持续)+$")
+_TRAILING_NOISE = re.compile(
+    r"(?:要在[^,。]{0,12}基础上|在[^,。]{0,12}基础上|要|应|须|必须|需要|需|将|(?<!年)均|都|分别|各|总体|稳步|持续)+$"
+)
 
 
 def _fmt_number(value: float) -> str:
@@ -177,7 +182,10 @@ def title_year(document: Document) -> int | None:
     if ranges:
         return int(ranges[-1][1])
     years = _TITLE_YEAR.findall(title)
-    return int(years[-1]) if years else None
+    if years:
+        return int(years[-1])
+    periods = [year for name, year in _ZH_PERIODS.items() if name in title]
+    return periods[-1] if periods else None
 
 
 def citation(document: Document, clause: Clause) -> str:
@@ -340,10 +348,11 @@ class _Reader:
                 if cmp_match and (cmp_match.group("verb") not in _WEAK_COMPARATORS or ends_phrase):
                     verb = cmp_match.group("verb")
                     indicator_text = orig_before[: cmp_match.start()]
+                    known = len(self.found)
                     used = self._compare(numbers, index, indicator_text, verb, bool(cmp_match.group("each")),
                                          previous_segment, sentence_text)
-                    last_indicator = self.found[-1][0] if self.found else ""
-                    last = (last_indicator, self.found[-1][2], verb, self.found[-1][4]) if used else None
+                    added = self.found[-1] if len(self.found) > known else None
+                    last = (added[0], added[2], verb, added[4]) if added else None
                     index += max(used, 1)
                     cursor = numbers[index - 1].end
                     continue

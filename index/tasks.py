@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from .agency_names import AgencyTable, default_table
 from .errors import DocumentRefError, ExportError
-from .models import LEAD, SUPPORT, Clause, Document
+from .models import KIND_PARAGRAPH, LEAD, SUPPORT, Clause, Document
 from .targets import Target, extract_targets, find_deadline, own_texts, title_year
 from .textnorm import norm
 
@@ -101,11 +101,14 @@ def task_text(clause: Clause, own_text: str | None = None) -> str:
         if span.startswith("(") or re.match(r"^[^,。]{0,6}(?:单位|部门)\s*:", span):
             text = text[:start] + text[end:]
     text = text.strip()
+    heading = (clause.heading or "").strip()
+    if clause.kind == KIND_PARAGRAPH or (heading and text.startswith(heading)):
+        # A paragraph unit's heading is its own first words (财政部门要……): the text says it all.
+        return re.sub(r"\s*\n\s*", " ", text).strip()
     if clause.number and text.startswith(clause.number):
         text = text[len(clause.number) :].lstrip()
-    heading = (clause.heading or "").strip()
     if heading and text.startswith(heading):
-        text = text[len(heading) :].lstrip("。.:：， \n")
+        text = text[len(heading) :].lstrip("。.:：，, \n")
     body = re.sub(r"\s*\n\s*", " ", text).strip()
     if heading and body:
         return f"{heading}：{body}" if not heading.endswith(("。", "：", ":")) else f"{heading}{body}"

@@ -82,10 +82,13 @@ STYLE_RANK = {
     "section": 4,  # 一、
     "clause": 5,  # (一)
     "item": 6,  # 1.  1、
-    "paren_item": 7,  # (1)  ⑴
-    "half_item": 8,  # 1)
-    "circled": 9,  # ①
+    "sub_item": 7,  # 1.1
+    "paren_item": 8,  # (1)  ⑴
+    "half_item": 9,  # 1)
+    "circled": 10,  # ①
 }
+# A number followed by one of these is a quantity ("1.5万元", "2.7‰"), never numbering.
+_UNIT_AFTER = "万亿千百元%％‰倍米吨个家项件年月日亩里平方户人次名所座台套辆天小"
 
 _CN = "一二三四五六七八九十百零〇两"
 _MARKERS = [
@@ -98,6 +101,7 @@ _MARKERS = [
     ("paren_item", re.compile(r"^\s*\(\s*(\d{1,2})\s*\)\s*[、.]?\s*")),
     ("paren_item", re.compile(r"^\s*([⑴-⒇])\s*")),
     ("item", re.compile(r"^\s*(\d{1,2})\s*[.、](?!\d)\s*")),
+    ("sub_item", re.compile(rf"^\s*(\d{{1,2}}\.\d{{1,2}})(?![\d.{_UNIT_AFTER}])\s*[、]?\s*")),
     ("half_item", re.compile(r"^\s*(\d{1,2})\s*\)(?=\s*\S)\s*")),
     ("circled", re.compile(r"^\s*([①-⑳])\s*")),
 ]
@@ -126,7 +130,9 @@ def match_marker(line: str) -> Marker | None:
         if not match:
             continue
         token = match.group(1)
-        if "⑴" <= token <= "⒇":
+        if style == "sub_item":
+            value = int(token.split(".")[1])
+        elif "⑴" <= token <= "⒇":
             value = ord(token) - ord("⑴") + 1
         elif "①" <= token <= "⑳":
             value = ord(token) - ord("①") + 1
@@ -165,5 +171,7 @@ def _number_text(style: str, token: str, value: int) -> str:
     if style == "half_item":
         return f"{value})"
     if style == "circled":
+        return token
+    if style == "sub_item":
         return token
     return f"{value}."

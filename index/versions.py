@@ -110,8 +110,7 @@ def detect_versions(documents: Sequence[Document]) -> dict[str, VersionLink]:
     """doc_id → VersionLink for every document that supersedes or is superseded by another.
 
     Each document is linked to its nearest newer version (and that one back to it), so a line of
-    annual plans forms a chain 2016 → 2017 → 2018. A `supersedes` already stored on a document
-    (same 文号, new content) is kept.
+    annual plans forms a chain 2016 → 2017 → 2018. A `supersedes` already stored on a document is kept.
     """
     ordered = sorted(documents, key=lambda d: (_when(d), d.id))
     by_id = {d.id: d for d in ordered}
@@ -119,8 +118,9 @@ def detect_versions(documents: Sequence[Document]) -> dict[str, VersionLink]:
     older_of: dict[str, tuple[str, str]] = {}
     for doc in ordered:
         if doc.supersedes and doc.supersedes in by_id:
-            older_of[doc.id] = (doc.supersedes, "同一文号的新版本")
-            newer_of.setdefault(doc.supersedes, (doc.id, "同一文号的新版本"))
+            reason = _relation(by_id[doc.supersedes], doc) or "库中记录的新版本"
+            older_of[doc.id] = (doc.supersedes, reason)
+            newer_of.setdefault(doc.supersedes, (doc.id, reason))
     for i, older in enumerate(ordered):
         if older.id in newer_of:
             continue

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 
 from index.errors import QualityPlanError  # noqa: E402
 from index.models import LEAD, ParsedDocument  # noqa: E402
@@ -64,10 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug must still not print a traceback at a user
         print(f"错误：解析时发生内部错误（{type(exc).__name__}）：{args.file.name}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(parsed.to_json(), ensure_ascii=False, indent=2))
-    else:
-        print(outline(parsed))
+    output = json.dumps(parsed.to_json(), ensure_ascii=False, indent=2) if args.json else outline(parsed)
+    try:
+        print(output)
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -86,13 +86,18 @@ def main(argv: list[str] | None = None) -> int:
         except QualityPlanError as error:
             print(f"错误：{error}", file=sys.stderr)
             return 1
-        return run_console(service, top_k=settings.top_k, stdin=sys.stdin, stdout=sys.stdout, interactive=sys.stdin.isatty())
+        return run_console(
+            service, top_k=settings.top_k, stdin=sys.stdin, stdout=sys.stdout, interactive=sys.stdin.isatty()
+        )
 
     if not settings.telegram_token:
         print(MISSING_TOKEN, file=sys.stderr)
         return 2
     if args.webhook and not settings.webhook_url:
-        print("--webhook 需要 WEBHOOK_URL（Telegram 能访问到的 https 地址，如 https://example.org/telegram）", file=sys.stderr)
+        print(
+            "--webhook 需要 WEBHOOK_URL（Telegram 能访问到的 https 地址，如 https://example.org/telegram）",
+            file=sys.stderr,
+        )
         return 2
 
     from telegram import Update

@@ -48,9 +48,20 @@ def write_docx(path: Path, paragraphs: list[str], table: list[list[str]] | None 
     return path
 
 
-def fold(lines: list[str], width: int = 30) -> list[str]:
-    """Lines cut at a fixed number of characters, as a PDF's text layer has them."""
-    return [line[i : i + width] for line in lines for i in range(0, len(line), width)]
+def fold(lines: list[str], width: int = 60) -> list[str]:
+    """Lines cut at a fixed display width (CJK counts 2, ASCII 1), as a PDF's text layer has them."""
+    out: list[str] = []
+    for line in lines:
+        current, used = "", 0
+        for ch in line:
+            size = 1 if ord(ch) < 0x2E80 else 2
+            if used + size > width:
+                out.append(current)
+                current, used = "", 0
+            current += ch
+            used += size
+        out.append(current)
+    return out
 
 
 def write_pdf(path: Path, pages: list[list[str]]) -> Path:
@@ -98,7 +109,7 @@ def write_encrypted_pdf(path: Path, tmp: Path) -> Path:
     return path
 
 
-def write_zip_bomb_docx(path: Path, inflated_mb: int = 260) -> Path:
+def write_zip_bomb_docx(path: Path, inflated_mb: int = 205) -> Path:
     """A .docx-looking zip whose document.xml inflates to hundreds of MB (compresses to ~1 MB)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from telegram.ext import CommandHandler
 
 from bot import callbacks
+from bot.app import registered_commands
 from bot.handlers.errors import APOLOGY
 from bot.menu import COMMANDS
 from bot.redact import LOGGERS
@@ -56,7 +56,15 @@ def shown(call: Call) -> str:
     return parse_html(call.params["text"])
 
 
-def say(api: BotApiStandIn, user_id: int, text: str, *, chat: dict | None = None, reply_to: dict | None = None, count: int = 1) -> list[Call]:
+def say(
+    api: BotApiStandIn,
+    user_id: int,
+    text: str,
+    *,
+    chat: dict | None = None,
+    reply_to: dict | None = None,
+    count: int = 1,
+) -> list[Call]:
     """Send a message as a user and wait for the bot's first `count` messages to that chat."""
     chat_id = (chat or api.private_chat(user_id))["id"]
     mark = api.mark()
@@ -87,13 +95,7 @@ def test_menu_is_set_at_startup_and_help_lists_every_registered_command(world: W
     assert {c["command"] for c in admin_menu} == {c.name for c in COMMANDS}
 
     [reply] = say(world.api, 100, "/help")
-    registered = {
-        name
-        for group in world.bot.application.handlers.values()
-        for handler in group
-        if isinstance(handler, CommandHandler)
-        for name in handler.commands
-    }
+    registered = registered_commands(world.bot.application)
     assert registered == {c.name for c in COMMANDS}
     for name in registered:
         assert f"/{name}" in shown(reply)
@@ -147,7 +149,9 @@ def test_answer_buttons_full_text_more_results_and_feedback(world: World) -> Non
 
 
 def test_every_answer_message_names_title_and_number_of_each_clause(world: World) -> None:
-    for number, question in enumerate(["七台河质量强市的目标是什么", "安徽省品牌建设由哪个部门牵头", "太原市标准化工作"]):
+    for number, question in enumerate(
+        ["七台河质量强市的目标是什么", "安徽省品牌建设由哪个部门牵头", "太原市标准化工作"]
+    ):
         answer = world.service.ask(question, top_k=3, log=False)
         messages = say(world.api, 110 + number, question)
         text = "\n".join(shown(m) for m in messages)
@@ -217,7 +221,9 @@ def test_inline_query_lists_articles_and_finds_references(world: World) -> None:
     first = inline("西安 二(五)").params["results"][0]
     assert first["title"] == "西安市 · 二、(五) 坚决维护特种设备安全"
     anhui = inline("皖政办秘〔2016〕76号 一(六)").params["results"][0]
-    assert "一、(六)" in anhui["title"] and "皖政办秘〔2016〕76号" in parse_html(anhui["input_message_content"]["message_text"])
+    assert "一、(六)" in anhui["title"] and "皖政办秘〔2016〕76号" in parse_html(
+        anhui["input_message_content"]["message_text"]
+    )
 
     empty = inline("   ")
     assert empty.params["results"] == [] and "关键词" in empty.params["button"]["text"]
@@ -274,7 +280,9 @@ def test_rate_limit_429_is_waited_out_then_sent(world: World) -> None:
     assert XIAN_NUMBER in shown(answer)
 
 
-def test_unexpected_error_is_logged_without_token_and_user_told(world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_error_is_logged_without_token_and_user_told(
+    world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from bot.redact import install_token_filter
 
     api = world.api
@@ -308,3 +316,15 @@ def test_stale_or_foreign_buttons_are_answered_as_expired(world: World) -> None:
         mark = press(api, 195, answer, data)
         [ack] = api.wait_for("answerCallbackQuery", since=mark)
         assert "过期" in ack.params["text"]
+
+
+def test_feature_commands_are_wired_and_files_are_sent(world: World) -> None:
+    api = world.api
+    [tasks] = say(api, 200, "/tasks 市质监局")
+    assert "任务分解表" in shown(tasks)
+    mark = press(api, 200, tasks, button(tasks, "导出 XLSX"))
+    [document] = api.wait_for("sendDocument", since=mark)
+    name, content = document.files["document"]
+    assert name.endswith(".xlsx") and content.startswith(b"PK")
+    [targets] = say(api, 200, "/targets 合格率")
+    assert shown(targets) and shown(targets) != APOLOGY

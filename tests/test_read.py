@@ -303,3 +303,56 @@ def test_cli_outline_and_bad_file(tmp_path):
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "virus.txt" in lines[0] and "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------------------------- seeds in every format
+
+SEEDS = sorted((ROOT.parent / "shared" / "seeds").glob("*.txt"))
+
+
+def signature(parsed):
+    document = parsed.document
+    return (
+        (document.title, document.doc_number, document.issuer, document.date, document.region),
+        [(c.path, c.heading, c.retrievable, [(a.name, a.role) for a in c.agencies], c.text.replace("\n", ""))
+         for c in parsed.clauses],
+    )
+
+
+def _as_html(lines: list[str]) -> str:
+    import html
+
+    body = "\n".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    return (
+        "<html><head><meta http-equiv='Content-Type' content='text/html; charset=gb2312'><title>政府网站</title>"
+        "<script>document.write('一、脚本')</script></head><body>"
+        "<div><a>网站首页</a> | <a>政务公开</a></div><div class='menu'><ul><li>政务公开</li><li>新闻中心</li></ul></div>"
+        f"<div id='zoom'>{body}</div>"
+        "<div>主办单位：某市人民政府办公厅 承办：某市大数据中心 电话：0000-1234567</div>"
+        "<div>网站标识码：1234 ICP备12345678号</div></body></html>"
+    )
+
+
+@pytest.mark.skipif(not SEEDS, reason="shared seeds not available")
+@pytest.mark.parametrize("fmt", ["gbk.txt", "utf16.txt", "docx", "pdf", "html"])
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
+def test_seed_parses_the_same_in_every_format(tmp_path, seed, fmt):
+    """The same plan as GBK/UTF-16 text, Word, a folded PDF text layer or a web page parses alike."""
+    from index.read import split_paragraphs
+
+    expected = signature(parse_file(seed))
+    text = seed.read_text(encoding="utf-8")
+    lines = split_paragraphs(text)
+    path = tmp_path / f"plan.{fmt}"
+    if fmt == "gbk.txt":
+        path.write_bytes(text.encode("gb18030"))
+    elif fmt == "utf16.txt":
+        path.write_bytes(text.encode("utf-16"))
+    elif fmt == "docx":
+        write_docx(path, lines)
+    elif fmt == "pdf":
+        folded = fold(lines)
+        write_pdf(path, [folded[i : i + 40] for i in range(0, len(folded), 40)])
+    else:
+        path.write_bytes(_as_html(lines).encode("gb18030"))
+    assert signature(parse_file(path)) == expected

@@ -69,7 +69,9 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     limit_mb = state.options.max_upload_bytes // (1024 * 1024)
     if document.file_size and document.file_size > state.options.max_upload_bytes:
-        await message.reply_text(f"文件超过 {limit_mb} MB（Telegram 机器人能下载的上限）：{render.esc(name)}。请压缩或拆分后再发。")
+        await message.reply_text(
+            f"文件超过 {limit_mb} MB（Telegram 机器人能下载的上限）：{render.esc(name)}。请压缩或拆分后再发。"
+        )
         return
     _drop_stale_uploads(state)
     token = secrets.token_urlsafe(6)
@@ -83,7 +85,9 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         parsed = await run_blocking(state.service.preview_file, path)
     except QualityPlanError as error:
         shutil.rmtree(folder, ignore_errors=True)
-        await edit_text(context.bot, status.chat.id, status.message_id, f"❌ 无法加入 {render.esc(name)}：{render.esc(error)}")
+        await edit_text(
+            context.bot, status.chat.id, status.message_id, f"❌ 无法加入 {render.esc(name)}：{render.esc(error)}"
+        )
         return
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -109,11 +113,15 @@ async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if pending is None:
         await query.answer(GONE, show_alert=True)
         return
-    await context.bot.edit_message_reply_markup(chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None)
+    await context.bot.edit_message_reply_markup(
+        chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None
+    )
     if data.args[0] != callbacks.CONFIRM:
         shutil.rmtree(pending.path.parent, ignore_errors=True)
         await query.answer("已取消")
-        await send_messages(context.bot, query.message.chat.id, [f"❎ 已取消，{render.esc(pending.file_name)} 没有加入。"])
+        await send_messages(
+            context.bot, query.message.chat.id, [f"❎ 已取消，{render.esc(pending.file_name)} 没有加入。"]
+        )
         return
     await query.answer("开始加入索引")
     progress = await ProgressMessage.send(
@@ -156,12 +164,16 @@ async def run_index_job(
 @admin_only
 async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = get_state(context)
-    progress = await ProgressMessage.send(context.bot, update.effective_chat.id, "重建索引", interval=state.options.progress_interval)
+    progress = await ProgressMessage.send(
+        context.bot, update.effective_chat.id, "重建索引", interval=state.options.progress_interval
+    )
 
     def done(report: Any) -> str:
         return f"✅ {render.esc(report.message)}"
 
-    context.application.create_task(run_index_job(state, progress, done, state.service.reindex, full=True), update=update, name="reindex")
+    context.application.create_task(
+        run_index_job(state, progress, done, state.service.reindex, full=True), update=update, name="reindex"
+    )
 
 
 @admin_only
@@ -200,10 +212,17 @@ async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     if data.args[0] != callbacks.CONFIRM:
         await query.answer("已取消")
-        await edit_text(context.bot, query.message.chat.id, query.message.message_id, f"❎ 已取消，《{render.esc(pending.title)}》保留。")
+        await edit_text(
+            context.bot,
+            query.message.chat.id,
+            query.message.message_id,
+            f"❎ 已取消，《{render.esc(pending.title)}》保留。",
+        )
         return
     await query.answer("开始移除")
-    await context.bot.edit_message_reply_markup(chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None)
+    await context.bot.edit_message_reply_markup(
+        chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None
+    )
     progress = await ProgressMessage.send(
         context.bot, query.message.chat.id, f"移除《{pending.title}》", interval=state.options.progress_interval
     )

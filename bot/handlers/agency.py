@@ -39,7 +39,9 @@ async def agency(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     hits = await run_blocking(state.service.agency_tasks, name)
     text = render.agency_page(name, hits, 0, state.options.agency_page_size)
     reply_to = None if update.effective_chat.type == ChatType.PRIVATE else update.effective_message.message_id
-    await send_messages(context.bot, update.effective_chat.id, [text], reply_to=reply_to, keyboard=pager(state, name, 0, len(hits)))
+    await send_messages(
+        context.bot, update.effective_chat.id, [text], reply_to=reply_to, keyboard=pager(state, name, 0, len(hits))
+    )
 
 
 async def agency_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -55,4 +57,6 @@ async def agency_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     offset = min(offset, max(len(hits) - 1, 0))
     await query.answer()
     text = render.agency_page(name, hits, offset, state.options.agency_page_size)
-    await edit_text(context.bot, query.message.chat.id, query.message.message_id, text, pager(state, name, offset, len(hits)))
+    await edit_text(
+        context.bot, query.message.chat.id, query.message.message_id, text, pager(state, name, offset, len(hits))
+    )

@@ -112,10 +112,14 @@ async def send_answer(
     if question_id is not None:
         state.questions[question_id] = answer.query
     keyboard = answer_keyboard(state, answer, offset=offset, question_id=question_id)
-    await send_messages(context.bot, chat_id, render.answer_messages(answer, offset=offset), reply_to=reply_to, keyboard=keyboard)
+    await send_messages(
+        context.bot, chat_id, render.answer_messages(answer, offset=offset), reply_to=reply_to, keyboard=keyboard
+    )
 
 
-def answer_keyboard(state: BotState, answer: Any, *, offset: int, question_id: int | None) -> InlineKeyboardMarkup | None:
+def answer_keyboard(
+    state: BotState, answer: Any, *, offset: int, question_id: int | None
+) -> InlineKeyboardMarkup | None:
     """全文 buttons for each clause shown; 👍/👎 and 更多 when the question is on record."""
     if not answer.hits:
         return None
@@ -131,12 +135,16 @@ def answer_keyboard(state: BotState, answer: Any, *, offset: int, question_id: i
             InlineKeyboardButton("👎 没用", callback_data=callbacks.feedback(question_id, top, False)),
         ]
         if offset + len(answer.hits) < answer.total:
-            row.append(InlineKeyboardButton("更多结果 ›", callback_data=callbacks.more(question_id, offset + len(answer.hits))))
+            row.append(
+                InlineKeyboardButton("更多结果 ›", callback_data=callbacks.more(question_id, offset + len(answer.hits)))
+            )
         rows.append(row)
     return InlineKeyboardMarkup(rows)
 
 
-async def send_clauses(context: ContextTypes.DEFAULT_TYPE, chat_id: int, hits: list[Hit], *, reply_to: int | None = None) -> None:
+async def send_clauses(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, hits: list[Hit], *, reply_to: int | None = None
+) -> None:
     """Clauses in full (a reference lookup, /clause, the 全文 button), split on Telegram's limit."""
     texts: list[str] = []
     numbered = len(hits) > 1

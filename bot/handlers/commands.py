@@ -29,7 +29,9 @@ INLINE_HELP = (
     "就能把条款连同出处直接发到那个聊天里。"
 )
 OUTLINE_USAGE = "请选择文件，或输入 <code>/outline 文件名或文号</code>："
-CLAUSE_USAGE = "请输入条款编号，例如：<code>/clause 西安 二(五)</code> 或 <code>/clause 皖政办秘〔2016〕76号 一(六)</code>"
+CLAUSE_USAGE = (
+    "请输入条款编号，例如：<code>/clause 西安 二(五)</code> 或 <code>/clause 皖政办秘〔2016〕76号 一(六)</code>"
+)
 
 
 def _reply_to(update: Update) -> int | None:
@@ -51,13 +53,17 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send_messages(context.bot, update.effective_chat.id, [render.help_message(COMMANDS)], reply_to=_reply_to(update))
+    await send_messages(
+        context.bot, update.effective_chat.id, [render.help_message(COMMANDS)], reply_to=_reply_to(update)
+    )
 
 
 async def docs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     state = get_state(context)
     infos = await run_blocking(state.service.documents)
-    await send_messages(context.bot, update.effective_chat.id, render.documents_messages(infos), reply_to=_reply_to(update))
+    await send_messages(
+        context.bot, update.effective_chat.id, render.documents_messages(infos), reply_to=_reply_to(update)
+    )
 
 
 async def outline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,11 +72,19 @@ async def outline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not ref:
         infos = await run_blocking(state.service.documents)
         buttons = [
-            [InlineKeyboardButton(_button_label(info.document), callback_data=callbacks.outline(state.short_ref(info.document.id)))]
+            [
+                InlineKeyboardButton(
+                    _button_label(info.document), callback_data=callbacks.outline(state.short_ref(info.document.id))
+                )
+            ]
             for info in infos
         ]
         await send_messages(
-            context.bot, update.effective_chat.id, [OUTLINE_USAGE], reply_to=_reply_to(update), keyboard=InlineKeyboardMarkup(buttons) if buttons else None
+            context.bot,
+            update.effective_chat.id,
+            [OUTLINE_USAGE],
+            reply_to=_reply_to(update),
+            keyboard=InlineKeyboardMarkup(buttons) if buttons else None,
         )
         return
     await send_outline(context, update.effective_chat.id, ref, reply_to=_reply_to(update))
@@ -88,7 +102,9 @@ async def outline_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await send_outline(context, query.message.chat.id, doc_id)
 
 
-async def send_outline(context: ContextTypes.DEFAULT_TYPE, chat_id: int, ref: str, *, reply_to: int | None = None) -> None:
+async def send_outline(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, ref: str, *, reply_to: int | None = None
+) -> None:
     state = get_state(context)
     document = await run_blocking(state.service.find_document, ref)
     if document is None:

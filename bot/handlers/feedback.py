@@ -38,7 +38,9 @@ async def full_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     chat = query.message.chat
-    await send_clauses(context, chat.id, [hit], reply_to=None if chat.type == ChatType.PRIVATE else query.message.message_id)
+    await send_clauses(
+        context, chat.id, [hit], reply_to=None if chat.type == ChatType.PRIVATE else query.message.message_id
+    )
 
 
 async def more_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -54,7 +54,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.inline_query
     text = " ".join(query.query.split())
     if not text:
-        await query.answer([], button=InlineQueryResultsButton(text=EMPTY_HINT, start_parameter="inline"), cache_time=300)
+        await query.answer(
+            [], button=InlineQueryResultsButton(text=EMPTY_HINT, start_parameter="inline"), cache_time=300
+        )
         return
     hits = await run_blocking(inline_hits, state.service, text, state.options.inline_results)
     unique = {result_id(hit): hit for hit in hits}

@@ -108,7 +108,9 @@ def parse_html(text: str) -> str:
             out.append(char)
             pos += 1
     if stack:
-        raise ApiError(400, f'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to start tag "{stack[-1]}"')
+        raise ApiError(
+            400, f"Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1]}\""
+        )
     return "".join(out)
 
 
@@ -149,7 +151,9 @@ def _decode_param(name: str, value: str) -> Any:
 class BotApiStandIn:
     """A threaded Bot API server on 127.0.0.1 with a scriptable update queue and a call log."""
 
-    def __init__(self, token: str = "123456789:TEST-standin-token_abcdefghijk", *, username: str = "plans_test_bot") -> None:
+    def __init__(
+        self, token: str = "123456789:TEST-standin-token_abcdefghijk", *, username: str = "plans_test_bot"
+    ) -> None:
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.username = username
@@ -303,7 +307,13 @@ class BotApiStandIn:
         }
 
     def fail_next(
-        self, method: str, times: int = 1, *, code: int = 429, description: str | None = None, retry_after: int | None = 1
+        self,
+        method: str,
+        times: int = 1,
+        *,
+        code: int = 429,
+        description: str | None = None,
+        retry_after: int | None = 1,
     ) -> None:
         """Script the next `times` calls of `method` to fail (default: 429 Too Many Requests)."""
         if description is None:
@@ -464,7 +474,10 @@ class BotApiStandIn:
             return True
         message = self._existing(params)
         if message.get("text") == text and message.get("reply_markup") == params.get("reply_markup"):
-            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+            )
         with self._lock:
             message["text"] = text
             message["edit_date"] = int(time.time())

@@ -48,7 +48,9 @@ def copy_corpus(dest: Path, extra: dict[str, str] | None = None) -> Path:
 class RunningBot:
     """The Application polling the stand-in from a background event-loop thread."""
 
-    def __init__(self, settings: Settings, service: Any, *, options: BotOptions | None = None, poll_timeout: float = 5.0) -> None:
+    def __init__(
+        self, settings: Settings, service: Any, *, options: BotOptions | None = None, poll_timeout: float = 5.0
+    ) -> None:
         self.settings = settings
         self.service = service
         self.options = options
