@@ -37,6 +37,7 @@ from index.settings import Settings
 from . import callbacks
 from .handlers import admin, agency, ask, commands, errors, feedback, inline, targets, tasks_export
 from .menu import COMMANDS, user_commands
+from .redact import install_token_filter
 from .state import STATE_KEY, BotOptions, BotState, get_state
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def build_application(settings: Settings, service: Any, *, options: BotOptions |
     if not settings.telegram_token:
         raise MissingTokenError("缺少 TELEGRAM_BOT_TOKEN")
     options = options or BotOptions()
+    install_token_filter(settings.telegram_token)  # whoever set up logging, the token stays out of it
     application = (
         ApplicationBuilder()
         .token(settings.telegram_token)
@@ -101,6 +103,10 @@ def build_application(settings: Settings, service: Any, *, options: BotOptions |
         )
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(options.concurrent_updates)
+        # Answers are paced by the rate limiter, so a few connections carry them; a large pool only
+        # costs time (httpcore checks every pooled connection on each request).
+        .connection_pool_size(options.connection_pool_size)
+        .pool_timeout(options.pool_timeout)
         .post_init(on_startup)
         .build()
     )

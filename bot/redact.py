@@ -52,12 +52,10 @@ class TokenFilter(logging.Filter):
 
 
 def install_token_filter(token: str | None) -> TokenFilter:
-    """Attach one TokenFilter to the root handlers and the HTTP/Telegram loggers; returns it."""
+    """Attach a TokenFilter to the root handlers and the HTTP/Telegram loggers (once per token)."""
     token_filter = TokenFilter(token)
     root = logging.getLogger()
-    for handler in root.handlers:
-        handler.addFilter(token_filter)
-    root.addFilter(token_filter)
-    for name in LOGGERS:
-        logging.getLogger(name).addFilter(token_filter)
+    for holder in [*root.handlers, root, *map(logging.getLogger, LOGGERS)]:
+        if not any(isinstance(f, TokenFilter) and f.secrets == token_filter.secrets for f in holder.filters):
+            holder.addFilter(token_filter)
     return token_filter

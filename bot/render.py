@@ -110,8 +110,10 @@ def excerpt(text: str, terms: Sequence[str], limit: int = EXCERPT_CHARS) -> str:
         low = sentence.lower()
         hits = [low.find(t) for t in wanted if t in low]
         start = max(0, min(hits) - limit // 4) if hits else 0
-        chosen = sentence[start : start + limit]
-        return ("…" if start > 0 or best > 0 else "") + chosen.strip() + "…"
+        end = start + limit
+        before = "…" if start > 0 or best > 0 else ""
+        after = "…" if end < len(sentence) or best < len(parts) - 1 else ""
+        return before + sentence[start:end].strip() + after
     first = last = best
     size = len(parts[best])
     while True:
@@ -489,21 +491,22 @@ def progress_text(title: str, done: int, total: int, stage: str) -> str:
     return f"⏳ {esc(title)}\n{esc(label)}……"
 
 
-def help_message(commands: Sequence[Any]) -> str:
+def help_message(commands: Sequence[Any], bot_username: str | None = None) -> str:
     """/help: every command, user commands first, then the admin ones."""
+    handle = f"@{esc(bot_username)}" if bot_username else "@我的用户名"
     users = [c for c in commands if not c.admin]
     admins = [c for c in commands if c.admin]
     lines = [
         "🤖 <b>质量强市政策问答</b>",
         "私聊直接发问题即可，例如：<i>西安市电梯安全隐患整治由谁牵头？</i>",
         "群里用 /ask 问题、@我 或回复我的消息来提问。",
-        "任何聊天里输入 @我的用户名 和关键词，可以直接引用条款。",
+        f"任何聊天里输入 {handle} 和关键词（如 {handle} 电梯），可以直接把条款发出去。",
         "",
         "<b>命令</b>",
     ]
     lines += [_command_line(c) for c in users]
     if admins:
-        lines += ["", "<b>管理员命令</b>（直接发送 .txt/.docx/.pdf/.html 文件可添加新文件）"]
+        lines += ["", "<b>管理员命令</b>（私聊发送 .txt/.docx/.pdf/.html 文件即可添加新文件）"]
         lines += [_command_line(c) for c in admins]
     return "\n".join(lines)
 

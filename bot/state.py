@@ -44,6 +44,8 @@ class BotOptions:
     agency_page_size: int = 8
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     concurrent_updates: int = 64
+    connection_pool_size: int = 16
+    pool_timeout: float = 10.0
     rate_limit_retries: int = 3
     overall_max_rate: float = 30.0  # Telegram: ~30 messages/second overall
     group_max_rate: float = 20.0  # Telegram: 20 messages/minute per group

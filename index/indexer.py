@@ -30,13 +30,13 @@ from .embed import Embedder
 from .errors import IndexBusyError, IndexMismatchError, IndexMissingError
 from .lexical import DOMAIN_TERMS, BM25Index, JiebaBase, agency_aliases, quoted_terms
 from .models import Clause, Document
-from .passages import contextual_passages, lexical_text
+from .passages import contextual_passages
 from .query import issuer_place, region_aliases
 from .settings import Settings
 from .store import Store
 
-FORMAT_VERSION = 1
-CODE_VERSION = "hybrid-search-1"
+FORMAT_VERSION = 2
+CODE_VERSION = "hybrid-search-2"
 EMBED_BATCH = 32
 KEEP_BUILDS = 2  # the live build and the one before it (a reader may still be loading it)
 
@@ -296,9 +296,7 @@ def _point_current(index_root: Path, folder: Path) -> None:
 
 def _prune(index_root: Path, live: Path) -> None:
     """Keep the newest KEEP_BUILDS complete builds; remove older ones and abandoned partial builds."""
-    builds = sorted(
-        (p for p in index_root.glob("build-*") if p.is_dir()), key=lambda p: p.name, reverse=True
-    )
+    builds = sorted((p for p in index_root.glob("build-*") if p.is_dir()), key=lambda p: p.name, reverse=True)
     complete = [p for p in builds if (p / MANIFEST).is_file()]
     keep = {live} | set(complete[:KEEP_BUILDS])
     for folder in builds:
@@ -340,17 +338,21 @@ def build_index_locked(
     """Build a new index from the store and make it live; "unchanged" when nothing changed.
 
     The caller holds `build_lock`. Raises IndexMismatchError when an incremental build would
-    follow an index of another model or format (a full build replaces it).
+    follow an index of another model (a full build replaces it); an index of an older format is
+    simply rebuilt (cached vectors are still used).
     """
     started = time.monotonic()
     index_root = settings.index_root
     index_root.mkdir(parents=True, exist_ok=True)
     live = current_build(index_root)
     previous = read_manifest(live) if live else None
-    if previous is not None and not full:
+    if previous is not None and not full and previous.model_id != embedder.model_id:
         check_manifest(previous, embedder.model_id)
     stored = {d.id: d.sha256 for d in store.documents()}
-    if previous is not None and not full and previous.documents == stored and previous.code_version == CODE_VERSION:
+    current = (
+        previous is not None and previous.format_version == FORMAT_VERSION and previous.code_version == CODE_VERSION
+    )
+    if current and not full and previous.documents == stored:
         return IndexReport(
             "unchanged", live.name if live else None, len(stored), previous.clause_count, previous.passage_count
         )
@@ -391,27 +393,23 @@ def _write_build(
     for clause in all_clauses:
         by_doc.setdefault(clause.doc_id, []).append(clause)
     clause_ids: list[str] = []
-    lexical_rows: list[str] = []
     passages = []
     for doc_id in sorted(by_doc):
         doc_clauses = by_doc[doc_id]
-        document = docs_by_id[doc_id]
-        by_id = {c.id: c for c in doc_clauses}
-        for clause in doc_clauses:
-            if clause.retrievable:
-                clause_ids.append(clause.id)
-                lexical_rows.append(lexical_text(document, clause, by_id))
-        passages.extend(contextual_passages(document, doc_clauses))
+        clause_ids.extend(c.id for c in doc_clauses if c.retrievable)
+        passages.extend(contextual_passages(docs_by_id[doc_id], doc_clauses))
     row_of = {cid: i for i, cid in enumerate(clause_ids)}
 
     words = user_dictionary(documents, all_clauses)
     (folder / USER_WORDS).write_text("\n".join(words) + "\n", encoding="utf-8")
     tokenizer = jieba_base.tokenizer(words)
     if progress:
-        progress(0, len(lexical_rows), "tokenize")
-    tokens = [tokenizer.tokenize(text) for text in lexical_rows]
+        progress(0, len(passages), "tokenize")
+    # BM25 scores passages, like the dense side: a long clause is not penalised for its length
+    # when one of its windows is what the question asks about.
+    tokens = [tokenizer.tokenize(p.text) for p in passages]
     if progress:
-        progress(len(lexical_rows), len(lexical_rows), "tokenize")
+        progress(len(passages), len(passages), "tokenize")
     BM25Index.build(tokens).save(folder / BM25_DIR)
 
     cache = EmbeddingCache(settings.data_dir / "embeddings.db")

@@ -233,12 +233,11 @@ def find_body_start(lines: list[str]) -> int | None:
     the start: it is a list inside the front matter.
     """
     markers = _markers(lines)
-    candidates: list[tuple[int, Marker]] = []
-    for position, (index, marker) in enumerate(markers):
-        if marker.value == 1 and any(
-            later.style == marker.style and later.value == 2 for _, later in markers[position + 1 :]
-        ):
-            candidates.append((index, marker))
+    last_two: dict[str, int] = {}  # style → index of its last line numbered 2
+    for index, marker in markers:
+        if marker.value == 2:
+            last_two[marker.style] = index
+    candidates = [(i, m) for i, m in markers if m.value == 1 and last_two.get(m.style, -1) > i]
     if candidates:
         start, first = candidates[0]
         limit = next((i for i in range(start + 1, len(lines)) if _ATTACHMENT.match(squash(lines[i]))), len(lines))
@@ -283,12 +282,11 @@ def split_tail(lines: list[str], body_start: int) -> int:
             break
     while end > body_start + 1:
         text = squash(lines[end - 1])
+        if not (is_date_line(text) or is_agency_line(text) or _TAIL_LINE.search(text) or _stray(text)):
+            break
         if match_marker(text) is not None or is_responsibility_line(text):
             break
-        if is_date_line(text) or is_agency_line(text) or _TAIL_LINE.search(text) or _stray(text):
-            end -= 1
-            continue
-        break
+        end -= 1
     return end
 
 

@@ -32,6 +32,7 @@ from index.models import (
 )
 from index.read import DEFAULT_MAX_BYTES, RawDocument, read_document, split_paragraphs
 from index.responsibility import (
+    agencies_in_spans,
     find_responsibility,
     is_responsibility_line,
     parse_responsibility_lines,
@@ -58,6 +59,7 @@ _GROUPING_KINDS = {KIND_CHAPTER, KIND_PART, KIND_SECTION}
 # A unit with children is retrievable only if its own text says this much beyond its heading.
 _MIN_OWN_BODY = 20
 _MAX_HEADING = 40  # a longer opening phrase is cut at its first comma
+_MAX_WARNINGS = 20
 _MAX_SKIP = 2  # numbering may skip this many numbers (a typo) and still count
 
 # A paragraph opening with the department it binds: "财政部门要……", "卫生、旅游等部门和单位要……".
@@ -78,6 +80,9 @@ class _Unit:
     lines: list[str] = field(default_factory=list)
     children: list[_Unit] = field(default_factory=list)
     parent: _Unit | None = None
+    # Responsibility lines closing the last child that name the owners of the whole unit.
+    lifted: list[str] = field(default_factory=list)
+    lent: int = 0  # how many of this unit's last lines were lifted to its parent
 
 
 def parse_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
@@ -126,8 +131,11 @@ def split_clauses(paragraphs: list[str], doc_id: str) -> tuple[list[Clause], lis
     warnings: list[str] = []
     root = _build_tree([line for line in paragraphs if line.strip() and not is_noise(line)], warnings)
     _split_department_paragraphs(root)
+    _lift_closing_responsibility(root)
     clauses: list[Clause] = []
-    _emit(root, doc_id, clauses, set(), "", 0)
+    _emit(root, doc_id, clauses, {}, "", 0)
+    if len(warnings) > _MAX_WARNINGS:
+        warnings[_MAX_WARNINGS - 1 :] = [f"另有 {len(warnings) - _MAX_WARNINGS + 1} 处编号问题未列出"]
     if not clauses:
         warnings.append("未识别到编号条款（一、/（一）/1./第X条），文件可能不是规划或方案正文")
     return clauses, warnings
@@ -224,24 +232,50 @@ def _split_department_paragraphs(unit: _Unit) -> None:
     unit.children = paragraphs + unit.children
 
 
+def _lift_closing_responsibility(unit: _Unit) -> None:
+    """A responsibility line after the last of several items, none of which names its own owners,
+    belongs to the unit above them: "(一)…  1.…  2.…  （责任单位：A）" → (一) is A's."""
+    for child in unit.children:
+        _lift_closing_responsibility(child)
+    items = unit.children
+    if unit.style == "root" or _KIND_OF_STYLE[unit.style] in _GROUPING_KINDS or len(items) < 2:
+        return
+    if any(_KIND_OF_STYLE[child.style] != KIND_ITEM for child in items):
+        return
+    last = items[-1]
+    if last.children:
+        return
+    trailing = 0
+    while trailing < len(last.lines) - 1 and is_responsibility_line(last.lines[-1 - trailing]):
+        trailing += 1
+    if not trailing or any(responsibility_spans(line) for line in unit.lines):
+        return
+    if any(responsibility_spans(line) for child in items[:-1] for line in _subtree_lines(child)):
+        return
+    unit.lifted = last.lines[-trailing:]
+    last.lent = trailing
+
+
 # ---------------------------------------------------------------------------------------------
 # Tree → Clause records
 
 
-def _emit(unit: _Unit, doc_id: str, out: list[Clause], paths: set[str], parent_path: str, level: int,
+def _emit(unit: _Unit, doc_id: str, out: list[Clause], paths: dict[str, int], parent_path: str, level: int,
           parent_id: str | None = None) -> None:
     for child in unit.children:
         path = parent_path + child.number
         if path in paths:
-            suffix = 2
+            suffix = paths[path] + 1
             while f"{path}#{suffix}" in paths:
                 suffix += 1
+            paths[path] = suffix
             path = f"{path}#{suffix}"
-        paths.add(path)
+        paths[path] = 1
         clause_id = f"{doc_id}:{hashlib.sha1(path.encode('utf-8')).hexdigest()[:10]}"
         kind = _KIND_OF_STYLE[child.style]
-        heading = _heading(child)
-        agencies, _ = _own_agencies(child)
+        rest = _first_line_rest(child)
+        heading = _heading(rest)
+        agencies = _own_agencies(child)
         clause = Clause(
             id=clause_id,
             doc_id=doc_id,
@@ -254,7 +288,7 @@ def _emit(unit: _Unit, doc_id: str, out: list[Clause], paths: set[str], parent_p
             parent_id=parent_id,
             order=len(out),
             agencies=agencies,
-            retrievable=_retrievable(child, kind, heading),
+            retrievable=_retrievable(child, kind, rest, heading),
         )
         out.append(clause)
         _emit(child, doc_id, out, paths, path, level + 1, clause_id)
@@ -267,7 +301,7 @@ def _subtree_lines(unit: _Unit) -> list[str]:
     return lines
 
 
-def _own_agencies(unit: _Unit) -> tuple[list[Agency], bool]:
+def _own_agencies(unit: _Unit) -> list[Agency]:
     """Agencies of the unit's own lines; consecutive responsibility lines are read as one
     ("牵头单位：A" then "责任单位：B" on the next line makes B support)."""
     agencies: list[Agency] = []
@@ -278,33 +312,36 @@ def _own_agencies(unit: _Unit) -> tuple[list[Agency], bool]:
             if all(existing.name != agency.name for existing in agencies):
                 agencies.append(agency)
 
-    for line in [*unit.lines, ""]:
-        if line and is_responsibility_line(line):
-            block.append(line)
+    own = unit.lines[: len(unit.lines) - unit.lent] + unit.lifted
+    for line in [*own, ""]:
+        stripped = line.strip()
+        spans = responsibility_spans(stripped) if stripped else []
+        if spans and is_responsibility_line(stripped, spans):
+            block.append(stripped)
             continue
         if block:
             add(parse_responsibility_lines(block) if len(block) > 1 else find_responsibility(block[0])[0])
             block = []
-        if line:
-            add(find_responsibility(line)[0])
+        if spans:
+            add(agencies_in_spans(stripped, spans))
     if unit.style == "paragraph" and not agencies:
-        return [Agency(name=unit.number, role=LEAD)], True
-    return agencies, bool(agencies)
+        return [Agency(name=unit.number, role=LEAD)]
+    return agencies
 
 
 def _first_line_rest(unit: _Unit) -> str:
     """The first line without its number (original characters) and without a responsibility aside."""
     line = unit.lines[0]
     rest = line[unit.marker_end :]
-    spans = responsibility_spans(rest)
-    for start, end in reversed(spans):
+    if not rest.strip() and len(unit.lines) > 1:
+        rest = unit.lines[1]  # "一、" alone on its line, the heading on the next one
+    for start, end in reversed(responsibility_spans(rest)):
         rest = rest[:start] + rest[end:]
     return rest.strip()
 
 
-def _heading(unit: _Unit) -> str:
+def _heading(rest: str) -> str:
     """The heading line when it stands alone, else the opening phrase up to the first 。."""
-    rest = _first_line_rest(unit)
     match = _HEADING_END.search(rest)
     heading = rest[: match.start()] if match else rest
     heading = heading.strip().rstrip("：:，,、 ")
@@ -314,12 +351,12 @@ def _heading(unit: _Unit) -> str:
     return heading
 
 
-def _retrievable(unit: _Unit, kind: str, heading: str) -> bool:
-    if not unit.children:
-        return True
+def _retrievable(unit: _Unit, kind: str, rest: str, heading: str) -> bool:
+    if not unit.children or unit.lifted:
+        return True  # a unit whose closing line names its owners is what answers "who does this"
     if kind in _GROUPING_KINDS:
         return False
-    own = _first_line_rest(unit)[len(heading) :] + "".join(unit.lines[1:])
+    own = rest[len(heading) :] + "".join(unit.lines[1:])
     for start, end in reversed(responsibility_spans(own)):
         own = own[:start] + own[end:]
     content = re.sub(r"[\s\W_]", "", own)

@@ -135,8 +135,3 @@ def plain_passages(
         for i, window in enumerate(split_windows(clause.text, size, overlap)):
             out.append(Passage(clause.id, clause.doc_id, window, i))
     return out
-
-
-def lexical_text(document: Document, clause: Clause, by_id: dict[str, Clause]) -> str:
-    """What BM25 indexes for a clause: its context line and whole text (agencies are in the text)."""
-    return f"{context_line(document, clause, by_id)}\n{clause.text}"

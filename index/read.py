@@ -43,7 +43,7 @@ class RawDocument:
     encoding: str | None
     paragraphs: list[str]
     sha256: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what reading changed, e.g. folded lines joined
 
 
 def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
@@ -537,6 +537,10 @@ def _read_pdf(data: bytes, name: str) -> tuple[str | None, list[str], list[str]]
     lines = _drop_running_lines(pages)
     if not lines:
         raise NoTextError(f"PDF 中没有正文文字（可能是扫描件）：{name}")
+    sample = "".join(lines)[:20000]
+    if len(_PLAUSIBLE.findall(sample)) < 0.7 * len(sample):
+        # fonts without a Unicode map extract as private-use or replacement characters
+        raise NoTextError(f"PDF 的文字层无法识别为文字（字体缺少编码映射），请转换为 Word 或文本后再上传：{name}")
     return None, join_wrapped_lines(lines), []
 
 

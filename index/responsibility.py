@@ -24,6 +24,7 @@ _AGENCY_END = re.compile(
     r"(?:局|委|厅|办|部|政府|管委会|海关|银行|分行|支行|公司|中心|单位|小组|院|会|署|处|室|站|所|队|组织|集团|"
     r"机构|机关|部门|委员会|办公室|指挥部|联社|社|监狱|学校|大学|党委|团委|妇联|科协|工会|集团|组|司)$"
 )
+_NOT_AGENCY = re.compile(r"(?:社会|机会|体会|大会|年会|展会|博览会|交易会|运动会)$")
 _AGENCY_WORD = re.compile(r"政府|管委会|委员会|办公室|部门|单位|小组|海关|银行|公司|中心|领导小组|成员单位|监管局")
 
 # Labels that open a list of agencies: "牵头单位：", "责任单位:" …
@@ -43,11 +44,15 @@ _MARKER_WORDS = (
 )
 # "市发改委（牵头）、市财政局" marks a role in brackets right after the name.
 _MARKER = re.compile(rf"[(（]\s*({_MARKER_WORDS})\s*(?:单位|部门)?\s*[)）]|({_MARKER_WORDS})")
+_MARKER_AT_END = re.compile(f"(?:{_MARKER.pattern})$")
+_ROLE_WORD = re.compile(f"{_LABEL_WORDS}|{_MARKER_WORDS}")
 _LEAD_WORDS = ("牵头", "主办", "主责", "为牵头单位", "牵头单位", "牵头部门", "主责单位", "总牵头", "牵头负责")
 _SUPPORT_WORDS = ("配合", "协助", "协办", "参与", "参加", "配合落实", "为配合单位", "配合单位", "配合部门", "协办单位",
                   "协助单位", "参与单位", "参加单位", "协作单位")
 
 _SEPARATORS = "、，,；;/ "
+_BRACKET = re.compile(r"[(（)）]")
+_AFTERWORD = re.compile(r"[。]|[，,；;]\s*(?=以下|下同|此后|后同)")
 _MAX_EXPRESSION = 400  # a responsibility expression is a list of names, never a long passage
 _OPEN = "(（〔[［【"
 _CLOSE = ")）〕]］】"
@@ -55,7 +60,7 @@ _STRIP_TAIL = re.compile(
     r"(?:等有关部门和单位|等相关部门和单位|等部门和单位|等有关部门|等相关部门|等有关单位|等相关单位|等成员单位|等部门|等单位|"
     r"等机构|等|及有关部门|和有关部门|按职责分工|按职责|依职责|分别|共同|具体|各自|为|要|将)$"
 )
-_STRIP_HEAD = re.compile(r"(?:并由|由|其中|以及|会同)")
+_STRIP_HEAD = re.compile(r"(?:.{0,12}?(?:工作|任务|事项|以上|上述|该项|此项|本项|均|统一|具体))?(?:并由|由|其中|以及|会同)")
 _CONJUNCTION = re.compile(r"和|及|与")
 
 
@@ -87,16 +92,24 @@ def parse_responsibility_lines(lines: list[str]) -> list[Agency]:
 
 def find_responsibility(text: str) -> tuple[list[Agency], str]:
     """Agencies of every responsibility expression in a clause's text, and the text unchanged."""
+    return agencies_in_spans(text, responsibility_spans(text)), text
+
+
+def agencies_in_spans(text: str, spans: list[tuple[int, int]]) -> list[Agency]:
+    """Agencies of the expressions at `spans` (from `responsibility_spans(text)`), merged in order."""
     agencies: list[Agency] = []
-    for start, end in responsibility_spans(text):
+    for start, end in spans:
         _merge(agencies, parse_responsibility(text[start:end]))
-    return agencies, text
+    return agencies
 
 
-def is_responsibility_line(paragraph: str) -> bool:
-    """True when the whole paragraph is a responsibility expression (e.g. "（责任单位：市财政局）")."""
+def is_responsibility_line(paragraph: str, spans: list[tuple[int, int]] | None = None) -> bool:
+    """True when the whole paragraph is a responsibility expression (e.g. "（责任单位：市财政局）").
+
+    `spans` may pass `responsibility_spans(paragraph.strip())` when the caller already has them.
+    """
     stripped = paragraph.strip()
-    spans = responsibility_spans(stripped)
+    spans = responsibility_spans(stripped) if spans is None else spans
     if not spans:
         return False
     covered = sum(end - start for start, end in spans)
@@ -110,18 +123,23 @@ def responsibility_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     masked = list(normalized)
     # 1. Parenthesised expressions anywhere: "（A、B按职责分工负责）", "(责任单位:A)".
-    closes = _bracket_pairs(normalized)
-    index = 0
-    while index < len(normalized):
-        close = closes.get(index)
-        if close is None:
-            index += 1
-            continue
+    end_of_group = -1
+    for index, close in sorted(_bracket_pairs(normalized).items()):
+        if index <= end_of_group:
+            continue  # inside a group already looked at: only outermost brackets count
+        end_of_group = close
         inner = normalized[index + 1 : close]
-        if len(inner) <= _MAX_EXPRESSION and _qualifies(inner, parenthesised=True):
+        if len(inner) > _MAX_EXPRESSION:
+            continue
+        if _qualifies(inner, parenthesised=True):
             spans.append((index, close + 1))
             masked[index : close + 1] = " " * (close + 1 - index)
-        index = close + 1
+            continue
+        # "（工业和信息化部负责。以下均需地方各级人民政府落实，不再列出）": the owners come first.
+        head = _AFTERWORD.split(inner, maxsplit=1)[0]
+        if len(head) < len(inner) and _qualifies(head, parenthesised=True):
+            spans.append((index + 1, index + 1 + len(head)))
+            masked[index : close + 1] = " " * (close + 1 - index)
     rest = "".join(masked)
     # 2. A label opening a list up to the end of the paragraph: "责任单位：A、B。"
     label = _LABEL.search(rest)
@@ -166,11 +184,11 @@ def _last_sentence(text: str) -> tuple[int, int]:
 def _qualifies(expression: str, *, parenthesised: bool, prose: bool = False) -> bool:
     """An expression names agencies and says what they do, rather than being an ordinary aside."""
     expression = expression.strip().rstrip("。.；;，, ")
-    if not expression or "。" in expression:
+    if not expression or "。" in expression or not _ROLE_WORD.search(expression):
         return False
     has_label = bool(_LABEL.search(expression))
     expression = _TERMINATOR.split(expression)[0].rstrip("。.；;，, ")
-    ends_with_marker = bool(re.search(f"(?:{_MARKER.pattern})$", expression))
+    ends_with_marker = bool(_MARKER_AT_END.search(expression))
     if not has_label and not ends_with_marker and not prose:
         return False
     if not has_label and not parenthesised and not prose:
@@ -189,7 +207,7 @@ def _qualifies(expression: str, *, parenthesised: bool, prose: bool = False) -> 
 def is_agency_name(name: str) -> bool:
     """Looks like the name of a government body, unit or organisation."""
     name = name.strip()
-    if len(name) < 2:
+    if len(name) < 2 or _NOT_AGENCY.search(name):
         return False
     return bool(_AGENCY_END.search(name) or _AGENCY_WORD.search(name))
 
@@ -315,11 +333,11 @@ def _bracket_pairs(text: str) -> dict[int, int]:
     """{index of "(" : index of its ")"} for every balanced pair, in one pass."""
     pairs: dict[int, int] = {}
     stack: list[int] = []
-    for index, ch in enumerate(text):
-        if ch in "(（":
-            stack.append(index)
-        elif ch in ")）" and stack:
-            pairs[stack.pop()] = index
+    for match in _BRACKET.finditer(text):
+        if match.group() in "(（":
+            stack.append(match.start())
+        elif stack:
+            pairs[stack.pop()] = match.start()
     return pairs
 
 

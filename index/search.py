@@ -51,20 +51,26 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 @dataclass(frozen=True)
 class FusionParams:
-    """How the signals combine. Reciprocal-rank fusion: score = Σ weight / (k + rank)."""
+    """How the signals combine.
 
+    "relative" fusion scales each signal to [0, 1] over its candidates (BM25 by the best score;
+    similarity from the off-topic level up to the best) and adds them with weights: unlike
+    reciprocal ranks it keeps how far ahead a clearly better match is. Boosts are in the same
+    unit (1.0 = what the best candidate of one signal gets).
+    """
+
+    fusion: str = "relative"  # or "rrf": Σ weight / (rrf_k + rank)
     rrf_k: float = 60.0
     lexical_weight: float = 1.0
-    dense_weight: float = 1.0
-    depth: int = 100  # candidates taken from each ranking
-    agency_boost: float = 0.5  # × 1/(k+1) for a clause the named agency leads (support: × 0.6)
-    year_boost: float = 0.25  # × 1/(k+1) for clauses of a document whose years include a named year
-    soft_doc_boost: float = 0.25  # × 1/(k+1) for documents named only loosely (a city's province)
-    quantity_boost: float = 0.5  # × 1/(k+1) × share of question terms stated next to a number …
-    quantity_window: int = 40  # … within this many characters, when the question asks how many/much
+    dense_weight: float = 0.7
+    depth: int = 100  # candidates taken from each signal
+    agency_boost: float = 0.3  # a clause the named agency leads (support: × 0.6)
+    year_boost: float = 0.15  # clauses of a document whose years include a year the question names
+    soft_doc_boost: float = 0.15  # documents named only loosely (a city, by its province)
+    quantity_boost: float = 0.7  # × share of question terms in a sentence stating a quantity (多少 …)
     quantity_depth: int = 30  # fused candidates checked for it
     low_coverage: float = 0.34  # below this share of question terms found in the top hit …
-    dense_margin: float = 0.03  # … and dense similarity within this of an off-topic probe's: low confidence
+    dense_margin: float = 0.03  # … and similarity within this of an off-topic probe's: low confidence
 
 
 @dataclass
@@ -140,6 +146,13 @@ class DenseIndex:
         if len(vectors):
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         return cls(index, passage_rows, n_rows)
+
+    def per_clause(self, passage_scores: np.ndarray, floor: float) -> np.ndarray:
+        """Best passage score per clause row."""
+        out = np.full(self.n_rows, floor, dtype=np.float32)
+        if len(passage_scores):
+            np.maximum.at(out, self.passage_rows, passage_scores[: len(self.passage_rows)])
+        return out
 
     def clause_scores(self, query: np.ndarray, row_mask: np.ndarray | None, depth: int) -> np.ndarray:
         """Best passage similarity per clause row for the `depth`-ish best passages; -inf elsewhere."""
@@ -237,7 +250,7 @@ class HybridSearcher:
         mask = self.table.mask_for(reading.doc_ids)
 
         tokens = self.tokenizer.tokenize(reading.text)
-        lexical = self.bm25.scores(tokens)
+        lexical = self.dense.per_clause(self.bm25.scores(tokens), floor=0.0)
         if mask is not None:
             lexical = np.where(mask, lexical, 0.0)
         lexical_order = _top(lexical, p.depth)
@@ -245,14 +258,11 @@ class HybridSearcher:
         dense = self.dense.clause_scores(self.embed_query(reading.text), mask, p.depth)
         dense_order = _top(dense, p.depth, floor=-np.inf)
 
-        fused = np.zeros(len(self.table), dtype=np.float64)
         lexical_rank = np.zeros(len(self.table), dtype=np.int64)
         dense_rank = np.zeros(len(self.table), dtype=np.int64)
         lexical_rank[lexical_order] = np.arange(1, len(lexical_order) + 1)
         dense_rank[dense_order] = np.arange(1, len(dense_order) + 1)
-        fused[lexical_order] += p.lexical_weight / (p.rrf_k + lexical_rank[lexical_order])
-        fused[dense_order] += p.dense_weight / (p.rrf_k + dense_rank[dense_order])
-        unit = 1.0 / (p.rrf_k + 1)
+        fused, unit = self._fuse(lexical, lexical_order, lexical_rank, dense, dense_order, dense_rank)
         candidates = np.zeros(len(self.table), dtype=bool)
         candidates[lexical_order] = True
         candidates[dense_order] = True
@@ -274,7 +284,7 @@ class HybridSearcher:
             ranked = np.flatnonzero(candidates)
             ranked = ranked[np.argsort(-fused[ranked], kind="stable")][: p.quantity_depth]
             for row in ranked:
-                share = numbers_near_terms(self.table.clauses[row].text, terms, p.quantity_window)
+                share = quantity_sentence_share(self.table.clauses[row].text, terms)
                 fused[row] += p.quantity_boost * unit * share
 
         reference_rows = np.asarray(reading.reference_rows, dtype=np.int64)
@@ -307,6 +317,36 @@ class HybridSearcher:
             filters = {**filters, "query_terms": tokens}
         return SearchResult(hits, low, filters, total=len(ranked))
 
+    def _fuse(
+        self,
+        lexical: np.ndarray,
+        lexical_order: np.ndarray,
+        lexical_rank: np.ndarray,
+        dense: np.ndarray,
+        dense_order: np.ndarray,
+        dense_rank: np.ndarray,
+    ) -> tuple[np.ndarray, float]:
+        """Fused score per row, and the score one signal's best candidate contributes (boost unit)."""
+        p = self.params
+        fused = np.zeros(len(self.table), dtype=np.float64)
+        if p.fusion == "rrf":
+            fused[lexical_order] += p.lexical_weight / (p.rrf_k + lexical_rank[lexical_order])
+            fused[dense_order] += p.dense_weight / (p.rrf_k + dense_rank[dense_order])
+            return fused, 1.0 / (p.rrf_k + 1)
+        if len(lexical_order):
+            fused[lexical_order] += p.lexical_weight * lexical[lexical_order] / lexical[lexical_order[0]]
+        if len(dense_order):
+            top = float(dense[dense_order[0]])
+            # Similarity is measured from the level an off-topic question reaches (or the weakest
+            # candidate, if lower), so the scale does not depend on how many clauses there are.
+            floor = min(self.manifest.null_similarity, float(dense[dense_order[-1]]))
+            span = top - floor
+            if span > 0:
+                fused[dense_order] += p.dense_weight * np.clip((dense[dense_order] - floor) / span, 0.0, 1.0)
+            else:
+                fused[dense_order] += p.dense_weight
+        return fused, 1.0
+
     def _low_confidence(self, reading: QueryReading, ranked: np.ndarray, dense: np.ndarray, terms: list[str]) -> bool:
         """No clause, a place the corpus does not know, or weak evidence on both signals."""
         if len(ranked) == 0 or reading.unknown_places:
@@ -336,6 +376,7 @@ def reading_terms(tokenizer: ChineseTokenizer, reading: QueryReading) -> list[st
     return [t for t in terms if _is_content(t) and not any(t in s for s in selectors)]
 
 
+_SENTENCE = re.compile(r"[。；;！!？?\n]")
 _QUANTITY_QUESTION = re.compile(r"多少|第几|几[\u4e00-\u9fff]|比例|比重|占比|百分之")
 _QUANTITY = re.compile(
     r"(?<![\d.])(?!(?:19|20)\d{2}\s*年)\d+(?:\.\d+)?\s*(?:%|‰|[个项家所条座种批届名次万亿倍吨人户元辆台套件类处场级位]|微克|毫克|公里|千米|平方米|公顷|亩)?"
@@ -348,23 +389,17 @@ def asks_quantity(text: str) -> bool:
     return bool(_QUANTITY_QUESTION.search(text))
 
 
-def numbers_near_terms(text: str, terms: Sequence[str], window: int) -> float:
-    """Share of terms (weighted by length) that occur within `window` characters of a stated quantity."""
-    text = normalize_text(text)
-    spots = [m.start() for m in _QUANTITY.finditer(text) if m.group().strip()]
-    if not spots:
+def quantity_sentence_share(text: str, terms: Sequence[str]) -> float:
+    """How much of the question (share of its terms, weighted by length) the best sentence of the
+    clause that states a quantity mentions: the sentence that answers "how many" names what was asked."""
+    total = float(sum(len(t) for t in terms))
+    if not total:
         return 0.0
-    total = near = 0.0
-    for term in terms:
-        weight = float(len(term))
-        total += weight
-        start = text.find(term)
-        while start >= 0:
-            if any(abs(spot - start) <= window for spot in spots):
-                near += weight
-                break
-            start = text.find(term, start + 1)
-    return near / total if total else 0.0
+    best = 0.0
+    for sentence in _SENTENCE.split(normalize_text(text)):
+        if any(m.group().strip() for m in _QUANTITY.finditer(sentence)):
+            best = max(best, sum(len(t) for t in terms if t in sentence) / total)
+    return best
 
 
 def _is_content(term: str) -> bool:

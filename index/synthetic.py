@@ -10,7 +10,7 @@ lexical index hold realistic text and agency lines.
 
 Embedding 100k passages with the real model takes about an hour on two cores, so
 `SyntheticEmbedder` gives each synthetic passage a vector derived from real ones: the mean of
-the real vectors of the seed sentences it is made of, plus seeded Gaussian noise, normalised.
+the real vectors of the seed sentences it is made of, plus noise seeded by its text, normalised.
 Questions are still embedded by the real model. Document i depends only on (seed, i) and the
 seed texts, so a corpus of n clauses is the same on every machine.
 """
@@ -167,6 +167,39 @@ def _clause_from_lines(heading_line: str, body: list[str], agencies: list[str]) 
     return SeedClause(heading, tuple(sentences))
 
 
+def _seed_sections(lines: list[str], agencies: list[str]) -> list[SeedSection]:
+    """Sections of one seed's body (from its first "一、" line); agency names go to `agencies`."""
+    sections: list[SeedSection] = []
+    section_heading: str | None = None
+    clauses: list[SeedClause] = []
+    current: tuple[str, list[str]] | None = None
+    start = next((i for i, line in enumerate(lines) if _SECTION.match(line)), len(lines))
+    for line in [*lines[start:], "附件"]:  # the sentinel closes the last clause and section
+        section = _SECTION.match(line)
+        clause = _CLAUSE.match(line)
+        if (section or clause or _STOP_AFTER.match(line)) and current is not None:
+            built = _clause_from_lines(current[0], current[1], agencies)
+            if built is not None:
+                clauses.append(built)
+            current = None
+        if section or _STOP_AFTER.match(line):
+            if section_heading and clauses and len(section_heading) <= 40:
+                sections.append(SeedSection(section_heading, tuple(clauses)))
+            clauses = []
+            if not section:
+                break
+            section_heading = section.group(2).strip().rstrip("。")
+        elif clause:
+            current = (clause.group(2).strip(), [])
+        elif current is not None:
+            current[1].append(line)
+        else:
+            match = _TRAILING_PAREN.search(line)
+            if match and _RESPONSIBILITY_WORDS.search(match.group(1)):
+                agencies.extend(_agency_names(match.group(1)))
+    return sections
+
+
 def seed_material(texts: Sequence[str]) -> SeedMaterial:
     """Cut seed plan texts into sections, clauses (heading + sentences) and agency names."""
     sections: list[SeedSection] = []
@@ -181,44 +214,7 @@ def seed_material(texts: Sequence[str]) -> SeedMaterial:
                 places.add(short + level)
                 if len(short) >= 2:
                     places.add(short)
-        start = next((i for i, line in enumerate(lines) if _SECTION.match(line)), len(lines))
-        section_heading: str | None = None
-        clauses: list[SeedClause] = []
-        current: tuple[str, list[str]] | None = None
-
-        def close_clause() -> None:
-            nonlocal current
-            if current is not None:
-                clause = _clause_from_lines(current[0], current[1], agencies)
-                if clause is not None:
-                    clauses.append(clause)
-            current = None
-
-        def close_section() -> None:
-            nonlocal clauses
-            close_clause()
-            if section_heading and clauses and len(section_heading) <= 40:
-                sections.append(SeedSection(section_heading, tuple(clauses)))
-            clauses = []
-
-        for line in lines[start:]:
-            if _STOP_AFTER.match(line):
-                break
-            section = _SECTION.match(line)
-            clause = _CLAUSE.match(line)
-            if section:
-                close_section()
-                section_heading = section.group(2).strip().rstrip("。")
-            elif clause:
-                close_clause()
-                current = (clause.group(2).strip(), [])
-            elif current is not None:
-                current[1].append(line)
-            else:
-                match = _TRAILING_PAREN.search(line)
-                if match and _RESPONSIBILITY_WORDS.search(match.group(1)):
-                    agencies.extend(_agency_names(match.group(1)))
-        close_section()
+        sections += _seed_sections(lines, agencies)
     fingerprint = hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()
     pool = tuple(dict.fromkeys([*agencies, *_EXTRA_AGENCIES]))
     return SeedMaterial(tuple(sections), pool, tuple(sorted(places, key=len, reverse=True)), fingerprint)
@@ -486,7 +482,7 @@ class SyntheticEmbedder:
     """Embedder whose passages get synthesised vectors and whose queries get the real model's.
 
     Passage vector = normalise(mean of its seed sentences' real vectors + noise), the noise
-    seeded by the passage text; a passage with no known sentence takes one seed sentence chosen
+    drawn from the passage text's hash (deterministic per text, whatever the batch); a passage with no known sentence takes one seed sentence chosen
     by its hash. model_id is the real model's, so an index built with it loads under the real
     model: keep such an index (and its embedding cache) in a DATA_DIR of its own.
     """
@@ -512,12 +508,13 @@ class SyntheticEmbedder:
             return self.base.embed(texts, kind=kind)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         matrix = self.sentences.matrix
+        # Uniform noise in [-1, 1) from the text's SHAKE-256 stream, scaled to standard deviation 1.
+        scale = np.float32(self.noise * np.sqrt(3.0) / np.sqrt(self.dimension) / 32768.0)
         for i, text in enumerate(texts):
-            digest = hashlib.sha256(text.encode("utf-8")).digest()
-            rows = self.sentences.rows_for(text) or [int.from_bytes(digest[8:12], "little") % len(matrix)]
-            rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
-            vector = matrix[rows].mean(axis=0)
-            vector = vector + rng.standard_normal(self.dimension).astype(np.float32) * (self.noise / np.sqrt(self.dimension))
+            stream = hashlib.shake_256(text.encode("utf-8")).digest(2 * self.dimension + 4)
+            rows = self.sentences.rows_for(text) or [int.from_bytes(stream[-4:], "little") % len(matrix)]
+            noise = np.frombuffer(stream[: 2 * self.dimension], dtype="<i2").astype(np.float32) * scale
+            vector = matrix[rows].mean(axis=0) + noise
             out[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
         self.synthesised += len(texts)
         return out

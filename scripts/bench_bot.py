@@ -4,10 +4,12 @@
     python scripts/bench_bot.py --fake          FakeEmbedder: no model, measures the bot and search plumbing
     python scripts/bench_bot.py --json out.json also write the numbers as JSON
 
-Starts the stand-in (tests/standin) and the real Application (bot.app) polling it, builds or reuses
-an index of the bundled corpus under --data-dir (a temporary folder by default), warms the model,
-then measures from the moment an update is available to the moment the answer's sendMessage
-reaches the stand-in:
+Runs the stand-in (tests/standin) in a child process — "Telegram and its users", which also
+takes the measurements — and the real Application (bot.app) in this one, as in production where
+Telegram is another machine (--same-process puts both in one process, sharing one GIL). Builds or
+reuses an index of the bundled corpus under --data-dir (a temporary folder by default), warms
+the model, then measures from the moment an update is available to the moment the answer's
+sendMessage reaches the stand-in:
 
 - one user asking the dev questions one after another;
 - N users (default 50) asking at the same moment; all must be answered, with no errors.
@@ -24,11 +26,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
 from typing import Any  # noqa: E402
 
 from tqdm import tqdm  # noqa: E402
@@ -36,6 +41,7 @@ from tqdm import tqdm  # noqa: E402
 from bot.handlers.errors import APOLOGY  # noqa: E402
 from bot.redact import install_token_filter  # noqa: E402
 from bot.state import BotOptions  # noqa: E402
+from index.errors import QualityPlanError  # noqa: E402
 from index.service import PlanService  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from tests.standin.botapi import BotApiStandIn  # noqa: E402
@@ -84,6 +90,23 @@ def answer_time(api: BotApiStandIn, chat_id: int, since: int, timeout: float) ->
     return call.at
 
 
+def prepare(service: PlanService, warm_up: list[str]) -> float:
+    """Build or check the index and warm the model, the index and jieba; returns the seconds taken."""
+    started = time.perf_counter()
+    with tqdm(desc="index", unit="项", leave=False) as bar:
+
+        def progress(done: int, total: int, stage: str) -> None:
+            if bar.total != total:
+                bar.reset(total=total)
+            bar.set_description(f"index: {stage}")
+            bar.update(done - bar.n)
+
+        service.ensure_index(progress=progress)
+    for question in warm_up:
+        service.ask(question, log=False)
+    return time.perf_counter() - started
+
+
 def one_user(api: BotApiStandIn, asked: list[str], timeout: float) -> dict[str, Any]:
     latencies = []
     user = 10_000
@@ -115,6 +138,64 @@ def count_errors(api: BotApiStandIn, since: int) -> int:
     return len(failed) + len(apologies)
 
 
+def measure(api: BotApiStandIn, asked: list[str], users: int, timeout: float) -> list[dict[str, Any]]:
+    """The scenarios, from the users' side of the stand-in."""
+    hello = api.mark()
+    api.push_message(1, "/start")
+    answer_time(api, 1, hello, timeout)
+    return [one_user(api, asked, timeout), many_users(api, asked, users, timeout)]
+
+
+def standin_child(asked: list[str], users: int, timeout: float) -> int:
+    """Child process: serve the stand-in, say where, measure on "go", report, stop on "bye"."""
+    with BotApiStandIn() as api:
+        endpoint = {"token": api.token, "base_url": api.base_url, "base_file_url": api.base_file_url}
+        print(json.dumps(endpoint), flush=True)
+        if sys.stdin.readline().strip() != "go":
+            return 1
+        print(json.dumps(measure(api, asked, users, timeout), ensure_ascii=False), flush=True)
+        sys.stdin.readline()  # keep serving until the bot has stopped polling
+    return 0
+
+
+class Users:
+    """The stand-in and the measuring users: in a child process (default) or in this one."""
+
+    def __init__(self, args: argparse.Namespace, asked: list[str]) -> None:
+        self.args = args
+        self.asked = asked
+        self.api: BotApiStandIn | None = None
+        self.child: subprocess.Popen | None = None
+        self.endpoint: Any = None
+
+    def __enter__(self) -> Users:
+        if self.args.same_process:
+            self.api = BotApiStandIn().start()
+            self.endpoint = self.api
+            return self
+        command = [sys.executable, __file__, "--standin-child", "--users", str(self.args.users)]
+        command += ["--timeout", str(self.args.timeout), "--rounds", str(len(self.asked))]
+        self.child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.endpoint = SimpleNamespace(**json.loads(self.child.stdout.readline()))
+        return self
+
+    def measure(self) -> list[dict[str, Any]]:
+        if self.api is not None:
+            return measure(self.api, self.asked, self.args.users, self.args.timeout)
+        self.child.stdin.write("go\n")
+        self.child.stdin.flush()
+        return json.loads(self.child.stdout.readline())
+
+    def __exit__(self, *exc: object) -> None:
+        if self.api is not None:
+            self.api.stop()
+        if self.child is not None:
+            with contextlib.suppress(BrokenPipeError):
+                self.child.stdin.write("bye\n")
+                self.child.stdin.close()
+            self.child.wait(timeout=30)
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     header = f"{'scenario':<24}{'asked':>7}{'answered':>10}{'errors':>8}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}"
     lines = [header, "-" * len(header)]
@@ -137,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         "--typing-delay", type=float, help="seconds before the typing action in private chats (default: the bot's)"
     )
     parser.add_argument("--json", type=Path, help="write the results as JSON to this file")
+    parser.add_argument("--same-process", action="store_true", help="run the stand-in in this process too")
+    parser.add_argument("--standin-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -146,32 +229,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds:
         asked = (asked * (args.rounds // len(asked) + 1))[: args.rounds]
 
-    with tempfile.TemporaryDirectory(prefix="bench-bot-") as scratch, BotApiStandIn() as api:
+    if args.standin_child:
+        return standin_child(asked, args.users, args.timeout)
+
+    with tempfile.TemporaryDirectory(prefix="bench-bot-") as scratch, Users(args, asked) as users:
         base = Path(scratch)
         corpus = copy_corpus(base / "corpus")
         data_dir = args.data_dir or base / "data"
-        settings = bot_settings(api, base, data_dir=data_dir, corpus_dir=corpus, embedding_model=model)
+        settings = bot_settings(users.endpoint, base, data_dir=data_dir, corpus_dir=corpus, embedding_model=model)
         install_token_filter(settings.telegram_token)
         service = PlanService(settings)
-        started = time.perf_counter()
-        with tqdm(desc="index", unit="项", leave=False) as bar:
-
-            def progress(done: int, total: int, stage: str) -> None:
-                if bar.total != total:
-                    bar.reset(total=total)
-                bar.set_description(f"index: {stage}")
-                bar.update(done - bar.n)
-
-            service.ensure_index(progress=progress)
-        for question in asked[:3]:  # warm the model, the index and jieba
-            service.ask(question, log=False)
-        print(f"model {service.embedder.model_id}: index ready and warm in {time.perf_counter() - started:.1f} s")
+        try:
+            seconds = prepare(service, asked[:3])
+        except (ImportError, QualityPlanError) as error:  # e.g. the real model cannot be loaded here
+            print(f"无法准备模型或索引（{model}）：{error}\n可以先用 --fake 测量机器人本身。", file=sys.stderr)
+            return 2
+        print(f"model {service.embedder.model_id}: index ready and warm in {seconds:.1f} s")
         options = BotOptions() if args.typing_delay is None else BotOptions(typing_delay_private=args.typing_delay)
         with RunningBot(settings, service, options=options):
-            say_hello = api.mark()
-            api.push_message(1, "/start")
-            answer_time(api, 1, say_hello, args.timeout)
-            rows = [one_user(api, asked, args.timeout), many_users(api, asked, args.users, args.timeout)]
+            rows = users.measure()
         service.close()
 
     print(table(rows))

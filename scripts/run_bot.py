@@ -66,6 +66,17 @@ def prepare_service(settings: Settings):  # -> PlanService
     return service
 
 
+def webhook_problem(settings: Settings) -> str | None:
+    """Why a webhook cannot start here, or None."""
+    if not settings.webhook_url:
+        return "--webhook 需要 WEBHOOK_URL（Telegram 能访问到的 https 地址，如 https://example.org/telegram）"
+    try:
+        import tornado  # noqa: F401 - python-telegram-bot's webhook server runs on tornado
+    except ImportError:
+        return '--webhook 需要 webhook 组件：pip install "python-telegram-bot[webhooks]"（或改用默认的长轮询）'
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = parser.add_mutually_exclusive_group()
@@ -93,12 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.telegram_token:
         print(MISSING_TOKEN, file=sys.stderr)
         return 2
-    if args.webhook and not settings.webhook_url:
-        print(
-            "--webhook 需要 WEBHOOK_URL（Telegram 能访问到的 https 地址，如 https://example.org/telegram）",
-            file=sys.stderr,
-        )
-        return 2
+    if args.webhook:
+        problem = webhook_problem(settings)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
 
     from telegram import Update
 
@@ -111,19 +121,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     application = build_application(settings, service)
     if args.webhook:
-        url_path = urllib.parse.urlsplit(settings.webhook_url).path.lstrip("/")
-        try:
-            application.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=url_path,
-                webhook_url=settings.webhook_url,
-                secret_token=secrets.token_urlsafe(32),  # Telegram echoes it; other callers are refused
-                allowed_updates=Update.ALL_TYPES,
-            )
-        except RuntimeError as error:  # the webhook server needs python-telegram-bot[webhooks]
-            print(f"无法启动 webhook：{error}", file=sys.stderr)
-            return 1
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urllib.parse.urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secrets.token_urlsafe(32),  # Telegram echoes it; other callers are refused
+            allowed_updates=Update.ALL_TYPES,
+        )
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

@@ -100,7 +100,8 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def test_console_uses_the_same_answers_as_plain_text(indexed: Settings) -> None:
-    chat = ConsoleChat(PlanService(indexed))
+    service = PlanService(indexed)
+    chat = ConsoleChat(service)
     reply = chat.handle("西安市电梯安全隐患整治有什么安排？")
     assert "《西安市2017年质量强市行动计划》（市政办发〔2017〕17号" in reply
     assert "<b>" not in reply and "&lt;" not in reply
@@ -110,10 +111,7 @@ def test_console_uses_the_same_answers_as_plain_text(indexed: Settings) -> None:
     assert "库中找不到" in chat.handle("/outline 不存在")
 
     out = io.StringIO()
-    assert (
-        run_console(PlanService(indexed), top_k=3, stdin=io.StringIO("电梯\n/quit\n"), stdout=out, interactive=False)
-        == 0
-    )
+    assert run_console(service, top_k=3, stdin=io.StringIO("电梯\n/quit\n"), stdout=out, interactive=False) == 0
     assert "📄 《" in out.getvalue()
 
 
@@ -141,3 +139,35 @@ def test_run_bot_console_answers_from_stdin(indexed: Settings) -> None:
     result = _run_bot(["--console"], env, stdin="西安市电梯安全隐患整治有什么安排？\n")
     assert result.returncode == 0, result.stderr
     assert "市政办发〔2017〕17号" in result.stdout and "<b>" not in result.stdout
+
+
+def test_standin_rejects_what_telegram_rejects() -> None:
+    import httpx
+
+    from tests.standin.botapi import ApiError, BotApiStandIn, parse_html
+
+    assert parse_html("<b>a &lt; b</b> &amp; <i>c</i>") == "a < b & c"
+    for bad in ["a < b", "<br>", "<b>x", "<b>x</i>", "&nbsp;", "x > y"]:
+        with pytest.raises(ApiError):
+            parse_html(bad)
+
+    with BotApiStandIn() as api, httpx.Client() as client:
+        url = f"{api.base_url}{api.token}"
+
+        def post(method: str, **data: str) -> httpx.Response:
+            return client.post(f"{url}/{method}", data=data)
+
+        assert (
+            post("sendMessage", chat_id="1", text="x" * 4097).json()["description"]
+            == "Bad Request: message is too long"
+        )
+        assert post("sendMessage", chat_id="1", text="好" * 4096).json()["ok"] is True
+        markup = '{"inline_keyboard": [[{"text": "b", "callback_data": "' + "x" * 65 + '"}]]}'
+        too_long = post("sendMessage", chat_id="1", text="x", reply_markup=markup).json()
+        assert too_long["description"] == "Bad Request: BUTTON_DATA_INVALID"
+        assert post("sendMessage", chat_id="1", text="<p>x</p>", parse_mode="HTML").status_code == 400
+        assert client.post(f"{api.base_url}0:wrong/getMe").status_code == 401
+        api.fail_next("getMe", retry_after=3)
+        limited = post("getMe")
+        assert limited.status_code == 429 and limited.json()["parameters"] == {"retry_after": 3}
+        assert post("getMe").json()["result"]["username"] == api.username

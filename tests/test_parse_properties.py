@@ -299,3 +299,9 @@ def test_ids_are_stable(text):
     second = parse_text(text, "a.txt")
     assert [(c.id, c.path, c.text) for c in first.clauses] == [(c.id, c.path, c.text) for c in second.clauses]
     assert first.to_json() == second.to_json()
+
+
+def test_number_alone_on_its_line_takes_the_next_line_as_heading():
+    parsed = parse_text("方案\n一、\n总体要求\n（一）\n指导思想。以新思想为指导。\n（二）目标。内容。\n")
+    assert [(c.path, c.heading) for c in parsed.clauses] == [("一、", "总体要求"), ("一、(一)", "指导思想"),
+                                                             ("一、(二)", "目标")]

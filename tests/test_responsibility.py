@@ -81,11 +81,26 @@ def test_names_stay_as_written():
         "各县区政府负责组织实施。",
         "领导小组负责质量强市活动的组织领导，办公室设在市市场监管局。",
         "食品安全监督管理工作由县级以上人民政府负责统筹。",
+        "形成质量共治格局（全社会共同参与）。",
     ],
 )
 def test_ordinary_parentheticals_are_not_responsibility(text):
     agencies, unchanged = find_responsibility(text)
     assert agencies == [] and unchanged == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("加强监管。（工业和信息化部、质检总局负责。以下均需地方各级人民政府落实，不再列出）",
+         [("工业和信息化部", L), ("质检总局", L)]),
+        ("加强监管。（质检总局牵头，国家发展改革委、工业和信息化部等按职责分工负责；以下均需地方各级人民政府落实，不再列出）",
+         [("质检总局", L), ("国家发展改革委", S), ("工业和信息化部", S)]),
+        ("加强监管。（省市场监管局、省发展改革委等按职责分工负责，下同）", [("省市场监管局", L), ("省发展改革委", L)]),
+    ],
+)
+def test_afterwords_in_the_brackets_are_not_agencies(text, expected):
+    assert roles(find_responsibility(text)[0]) == expected
 
 
 def test_find_in_clause_text_keeps_text():
@@ -154,3 +169,29 @@ def test_responsibility_in_a_document():
     assert first.heading == "加强标准建设"
     fourth = next(c for c in parsed.clauses if c.path == "一、(四)")
     assert fourth.heading == "加强品牌建设"
+
+
+def test_closing_line_after_items_belongs_to_their_clause():
+    text = """某某市方案
+一、任务
+（一）加强质量基础。
+1.标准建设。开展标准化。
+2.计量建设。开展计量。
+（责任单位：市市场监管局、市科技局）
+（二）另一条。
+1.甲。内容。（市财政局负责）
+2.乙。内容。
+（市商务局负责）
+"""
+    units = {c.path: c for c in parse_text(text).clauses}
+    first = units["一、(一)"]
+    assert roles(first.agencies) == [("市市场监管局", L), ("市科技局", L)] and first.retrievable
+    assert units["一、(一)2."].agencies == [] and units["一、(一)2."].text.endswith("（责任单位：市市场监管局、市科技局）")
+    # when the items name their own owners, a closing line is the last item's
+    assert units["一、(二)"].agencies == []
+    assert roles(units["一、(二)2."].agencies) == [("市商务局", L)]
+
+
+def test_leading_words_are_not_part_of_the_name():
+    assert roles(parse_responsibility("(以上工作由市质监局负责)")) == [("市质监局", L)]
+    assert roles(parse_responsibility("(自由贸易试验区管委会负责)")) == [("自由贸易试验区管委会", L)]

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from index.errors import QualityPlanError
@@ -88,6 +89,12 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await edit_text(
             context.bot, status.chat.id, status.message_id, f"❌ 无法加入 {render.esc(name)}：{render.esc(error)}"
         )
+        return
+    except TelegramError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        logger.warning("download of %s failed: %s", name, error)
+        text = f"❌ 无法从 Telegram 下载 {render.esc(name)}：{render.esc(error)}。请稍后重发。"
+        await edit_text(context.bot, status.chat.id, status.message_id, text)
         return
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

@@ -46,7 +46,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if payload == "inline":
         text = INLINE_HELP.format(username=render.esc(context.bot.username))
     elif payload == "help":
-        text = render.help_message(COMMANDS)
+        text = render.help_message(COMMANDS, context.bot.username)
     else:
         text = WELCOME
     await update.effective_message.reply_text(text)
@@ -54,7 +54,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_messages(
-        context.bot, update.effective_chat.id, [render.help_message(COMMANDS)], reply_to=_reply_to(update)
+        context.bot,
+        update.effective_chat.id,
+        [render.help_message(COMMANDS, context.bot.username)],
+        reply_to=_reply_to(update),
     )
 
 

@@ -178,12 +178,14 @@ class BotApiStandIn:
         self._files: dict[str, tuple[str, bytes]] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._server: ThreadingHTTPServer | None = None
+        self._stopping = False
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> BotApiStandIn:
         standin = self
+        self._stopping = False
 
         class Handler(_Handler):
             api = standin
@@ -196,6 +198,7 @@ class BotApiStandIn:
     def stop(self) -> None:
         if self._server is not None:
             with self._lock:
+                self._stopping = True
                 self._lock.notify_all()
             self._server.shutdown()
             self._server.server_close()
@@ -419,7 +422,7 @@ class BotApiStandIn:
             while True:
                 pending = [u for u in self._updates if u["update_id"] >= offset][:limit]
                 remaining = deadline - time.monotonic()
-                if pending or remaining <= 0 or self._server is None:
+                if pending or remaining <= 0 or self._stopping:
                     return pending
                 self._lock.wait(remaining)
 
