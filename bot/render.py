@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from index.agency_names import display_name
 from index.models import LEAD, SUPPORT, Agency, Clause, Document, Hit, ParsedDocument
 
 MAX_MESSAGE = 4096
@@ -155,15 +156,16 @@ def citation(document: Document) -> str:
 
 
 def agencies_line(agencies: Sequence[Agency]) -> str:
-    """责任单位 with 牵头 and 配合 marked, names exactly as the clause writes them."""
+    """责任单位 with 牵头 and 配合 marked, names as the clause writes them; a renamed body also shows
+    its current name, e.g. 市质监局（现市场监管局）."""
     if not agencies:
         return "👥 责任单位：条款未列明"
     groups = []
     for role in (LEAD, SUPPORT):
-        names = [a.name for a in agencies if a.role == role]
+        names = [display_name(a) for a in agencies if a.role == role]
         if names:
             groups.append(f"<b>{ROLE_LABELS[role]}</b>：{esc('、'.join(dict.fromkeys(names)))}")
-    others = [a.name for a in agencies if a.role not in ROLE_LABELS]
+    others = [display_name(a) for a in agencies if a.role not in ROLE_LABELS]
     if others:
         groups.append(f"责任单位：{esc('、'.join(dict.fromkeys(others)))}")
     return "👥 " + "；".join(groups)

