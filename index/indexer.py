@@ -38,7 +38,11 @@ from .store import Store
 FORMAT_VERSION = 2
 CODE_VERSION = "hybrid-search-2"
 EMBED_BATCH = 32
-KEEP_BUILDS = 2  # the live build and the one before it (a reader may still be loading it)
+KEEP_BUILDS = 2
+HNSW_MIN_PASSAGES = 50_000  # below this a flat scan per question costs a few milliseconds at most
+HNSW_NEIGHBOURS = 32
+HNSW_EF_CONSTRUCTION = 64
+HNSW_EF_SEARCH = 320  # ≥ the 300 candidates a search asks for  # the live build and the one before it (a reader may still be loading it)
 
 Progress = Callable[[int, int, str], None]
 
@@ -228,9 +232,10 @@ def embed_with_cache(
     dimension = embedder.dimension
     keys = [passage_key(embedder.model_id, t) for t in texts]
     cached = cache.get_many(keys, dimension) if use_cached else {}
-    missing = list(dict.fromkeys(k for k in keys if k not in cached))
-    missing_set = set(missing)
     text_of = dict(zip(keys, texts, strict=True))
+    # Shortest first: each batch pads to its longest text, so similar lengths waste the least.
+    missing = sorted(dict.fromkeys(k for k in keys if k not in cached), key=lambda k: len(text_of[k]))
+    missing_set = set(missing)
     total = len(missing)
     if progress:
         progress(0, total, stage)
@@ -302,6 +307,46 @@ def _prune(index_root: Path, live: Path) -> None:
     for folder in builds:
         if folder not in keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def make_dense_index(vectors: np.ndarray) -> faiss.Index:
+    """Exact inner-product search up to HNSW_MIN_PASSAGES passages; HNSW (graph) beyond, where a
+    flat scan of every vector for each question would cost tens of milliseconds."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dimension = vectors.shape[1] if vectors.ndim == 2 else 0
+    if len(vectors) > HNSW_MIN_PASSAGES:
+        index = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    else:
+        index = faiss.IndexFlatIP(dimension)
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def stored_vectors(index: faiss.Index) -> np.ndarray:
+    """Zero-copy (n, d) view of the float32 vectors a flat or HNSW-flat index holds."""
+    flat = faiss.downcast_index(index.storage) if isinstance(index, faiss.IndexHNSWFlat) else index
+    if flat.ntotal == 0:
+        return np.zeros((0, flat.d), dtype=np.float32)
+    return faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(flat.ntotal, flat.d)
+
+
+def search_parameters(index: faiss.Index, bitmap: np.ndarray) -> faiss.SearchParameters:
+    """Search parameters restricting a search to the passages set in `bitmap` (kept alive by the caller)."""
+    selector = faiss.IDSelectorBitmap(bitmap)
+    if isinstance(index, faiss.IndexHNSWFlat):
+        params = faiss.SearchParametersHNSW(sel=selector)
+        params.efSearch = max(HNSW_EF_SEARCH, index.hnsw.efSearch)
+        return params
+    return faiss.SearchParameters(sel=selector)
+
+
+def load_dense_index(path: Path) -> faiss.Index:
+    index = faiss.read_index(str(path))
+    if isinstance(index, faiss.IndexHNSWFlat):
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index
 
 
 def _null_similarity(embedder: Embedder, index: faiss.Index) -> float:
@@ -419,9 +464,7 @@ def _write_build(
         )
     finally:
         cache.close()
-    index = faiss.IndexFlatIP(embedder.dimension)
-    if len(vectors):
-        index.add(vectors)
+    index = make_dense_index(vectors.reshape(-1, embedder.dimension))
     faiss.write_index(index, str(folder / VECTORS))
     (folder / PASSAGES).write_text(
         json.dumps(
@@ -462,6 +505,9 @@ class TqdmProgress:
 
     def __call__(self, done: int, total: int, stage: str) -> None:
         from tqdm import tqdm
+
+        if total <= 0:  # nothing to do in this stage: no bar
+            return
 
         bar = self._bars.get(stage)
         if bar is None:

@@ -1,16 +1,18 @@
 """Hybrid clause search over one index folder, and the two baselines it is measured against.
 
-HybridSearcher: the question is read for the region/document, agency and clause reference it
-names (index/query.py); BM25 over jieba tokens of contextual clause text and dense similarity
-of contextual passages (FAISS inner product on unit vectors) each rank the clauses the
-question may be about; the two rankings are fused by reciprocal rank, clauses owned by a named
-agency and documents of a named year are boosted, and a named clause reference comes first.
+HybridSearcher: the question is read for the region/document, agency, year and clause
+reference it names (index/query.py); BM25 over jieba tokens and dense similarity (FAISS inner
+product on unit vectors) each score the contextual passages, best window per clause; the two
+are fused (relative scores by default, reciprocal ranks optionally), clauses owned by a named
+agency and documents of a named year or province are boosted, for "how many" questions clauses
+with a sentence stating a quantity about the asked terms are boosted, and a named clause
+reference comes first.
 
 Everything after the query embedding is numpy over precomputed arrays: no Python loop runs
 over all clauses.
 
 LexicalBaseline (BM25 over jieba tokens of the bare clause text) and DenseBaseline (bare
-clause passages, flat FAISS) share the loading code; scripts/evaluate.py runs all three.
+clause passages, flat FAISS) share the clause table; scripts/evaluate.py runs all three.
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ from .indexer import (
     Manifest,
     check_manifest,
     embed_with_cache,
+    load_dense_index,
+    make_dense_index,
     read_manifest,
+    search_parameters,
+    stored_vectors,
 )
 from .lexical import BM25Index, ChineseTokenizer, JiebaBase, normalize_text
 from .models import Clause, Document, Hit
@@ -133,19 +139,25 @@ def _top(scores: np.ndarray, depth: int, floor: float = 0.0) -> np.ndarray:
 
 
 class DenseIndex:
-    """FAISS inner-product index over unit passage vectors; each passage maps to one clause row."""
+    """FAISS inner-product index over unit passage vectors; each passage maps to one clause row.
+
+    Without a filter the FAISS index answers (exact flat, or HNSW for large corpora). With one,
+    the allowed passages are few contiguous runs (passages are stored document by document), so
+    they are scored exactly over a zero-copy view of the stored vectors; a filter that allows
+    very many passages goes back to FAISS with an ID selector.
+    """
+
+    EXACT_SUBSET = 20_000  # allowed passages up to which a filtered search is an exact numpy scan
 
     def __init__(self, index: faiss.Index, passage_rows: np.ndarray, n_rows: int) -> None:
         self.index = index
         self.passage_rows = passage_rows
         self.n_rows = n_rows
+        self.vectors = stored_vectors(index)
 
     @classmethod
     def from_vectors(cls, vectors: np.ndarray, passage_rows: np.ndarray, n_rows: int) -> DenseIndex:
-        index = faiss.IndexFlatIP(vectors.shape[1])
-        if len(vectors):
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return cls(index, passage_rows, n_rows)
+        return cls(make_dense_index(vectors), passage_rows, n_rows)
 
     def per_clause(self, passage_scores: np.ndarray, floor: float) -> np.ndarray:
         """Best passage score per clause row."""
@@ -161,19 +173,32 @@ class DenseIndex:
         if total == 0:
             return out
         k = min(total, depth * 3)
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         params = None
         if row_mask is not None:
             allowed = row_mask[self.passage_rows]
-            if not allowed.any():
+            count = int(allowed.sum())
+            if count == 0:
                 return out
-            bitmap = np.packbits(allowed, bitorder="little")
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(bitmap))
-            k = min(k, int(allowed.sum()))
-        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
+            if count <= self.EXACT_SUBSET:
+                ids, scores = self._exact(query[0], allowed, min(k, count))
+                np.maximum.at(out, self.passage_rows[ids], scores)
+                return out
+            params = search_parameters(self.index, np.packbits(allowed, bitorder="little"))
+            k = min(k, count)
+        scores, ids = self.index.search(query, k, params=params)
         valid = ids[0] >= 0
-        rows = self.passage_rows[ids[0][valid]]
-        np.maximum.at(out, rows, scores[0][valid])
+        np.maximum.at(out, self.passage_rows[ids[0][valid]], scores[0][valid])
         return out
+
+    def _exact(self, query: np.ndarray, allowed: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], allowed.view(np.int8), [0]))))
+        ids = np.concatenate([np.arange(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True)])
+        scores = np.concatenate([self.vectors[a:b] @ query for a, b in zip(edges[::2], edges[1::2], strict=True)])
+        if len(ids) > k:
+            best = np.argpartition(-scores, k - 1)[:k]
+            ids, scores = ids[best], scores[best]
+        return ids, scores
 
 
 class HybridSearcher:
@@ -224,7 +249,7 @@ class HybridSearcher:
         snapshot = Store(folder / CLAUSES_DB, readonly=True)
         table = _load_table(snapshot, layout["clause_ids"])
         passage_rows = np.asarray(layout["passage_rows"], dtype=np.int64)
-        dense = DenseIndex(faiss.read_index(str(folder / VECTORS)), passage_rows, len(table))
+        dense = DenseIndex(load_dense_index(folder / VECTORS), passage_rows, len(table))
         bm25 = BM25Index.load(folder / BM25_DIR)
         words = (folder / USER_WORDS).read_text(encoding="utf-8").split()
         return cls(folder, manifest, table, dense, bm25, jieba_base.tokenizer(words), embedder, snapshot, params)
@@ -274,18 +299,23 @@ class HybridSearcher:
                 bonus = np.where(mask, bonus, 0.0)
             fused += bonus
             candidates |= bonus > 0
+        document_boost = np.zeros(len(self.table), dtype=np.float64)
         for doc_ids, boost in ((reading.year_doc_ids, p.year_boost), (reading.soft_doc_ids, p.soft_doc_boost)):
             boosted = self.table.mask_for(doc_ids)
             if boosted is not None and not boosted.all():
-                fused += np.where(boosted & candidates, boost * unit, 0.0)
+                document_boost += np.where(boosted & candidates, boost * unit, 0.0)
+        fused += document_boost
 
         terms = reading_terms(self.tokenizer, reading)
+        quantity: dict[int, float] = {}
         if asks_quantity(reading.text) and terms:
             ranked = np.flatnonzero(candidates)
             ranked = ranked[np.argsort(-fused[ranked], kind="stable")][: p.quantity_depth]
             for row in ranked:
                 share = quantity_sentence_share(self.table.clauses[row].text, terms)
-                fused[row] += p.quantity_boost * unit * share
+                if share:
+                    quantity[int(row)] = share
+                    fused[row] += p.quantity_boost * unit * share
 
         reference_rows = np.asarray(reading.reference_rows, dtype=np.int64)
         if len(reference_rows):
@@ -298,6 +328,8 @@ class HybridSearcher:
             ranked = ranked[mask[ranked]]
         low = self._low_confidence(reading, ranked, dense, terms)
         page = ranked[offset : offset + top_k] if offset >= 0 else ranked[:0]
+        boosted_rows = set(reading.agency_rows.tolist()) if explain else set()
+        reference_set = set(reading.reference_rows)
         hits = []
         for i, row in enumerate(page):
             info: dict[str, Any] = {}
@@ -307,8 +339,10 @@ class HybridSearcher:
                     "lexical_score": round(float(lexical[row]), 4),
                     "dense_rank": int(dense_rank[row]) or None,
                     "dense_score": round(float(dense[row]), 4) if np.isfinite(dense[row]) else None,
-                    "reference": bool(row in set(reading.reference_rows)),
-                    "agency_boost": bool(len(reading.agency_rows) and row in set(reading.agency_rows.tolist())),
+                    "reference": int(row) in reference_set,
+                    "agency_boost": int(row) in boosted_rows,
+                    "document_boost": round(float(document_boost[row]), 4),
+                    "quantity_match": round(quantity.get(int(row), 0.0), 3),
                 }
             hit = self.table.hit(int(row), float(fused[row]), offset + i + 1, info)
             hit.matched_terms = matched_terms(terms, hit.clause)
@@ -455,3 +489,30 @@ class DenseBaseline(_Baseline):
             return []
         query = np.asarray(self.embedder.embed([text], kind="query"), dtype=np.float32)[0]
         return self._hits(self.dense.clause_scores(query, None, max(top_k, 10)), top_k, -np.inf)
+
+
+def best_excerpt(hit: Hit, limit: int = 160) -> str:
+    """The part of a hit's text that answers: the sentence naming most of the matched terms (a
+    long clause otherwise shows only its opening), widened with its neighbours up to `limit`."""
+    text = " ".join(hit.clause.text.split())
+    if len(text) <= limit:
+        return text
+    sentences = [s for s in re.split(r"(?<=[。；;！!？?])", text) if s]
+    terms = [normalize_text(t) for t in hit.matched_terms]
+    scores = [sum(len(t) for t in terms if t in normalize_text(s)) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i)) if sentences else 0
+    start, end = best, best + 1
+    while True:
+        grown = False
+        if end < len(sentences) and len("".join(sentences[start : end + 1])) <= limit:
+            end += 1
+            grown = True
+        if start > 0 and len("".join(sentences[start - 1 : end])) <= limit:
+            start -= 1
+            grown = True
+        if not grown:
+            break
+    piece = "".join(sentences[start:end])
+    if len(piece) > limit:
+        piece = piece[:limit]
+    return ("……" if start > 0 else "") + piece + ("……" if end < len(sentences) or len(piece) == limit else "")

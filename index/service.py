@@ -19,7 +19,15 @@ from typing import Any
 from .corpus import CorpusReport, sync_corpus
 from .embed import Embedder, FakeEmbedder
 from .errors import IndexMissingError, StoreError
-from .indexer import IndexReport, build_index_locked, build_lock, check_manifest, current_build, read_manifest
+from .indexer import (
+    FORMAT_VERSION,
+    IndexReport,
+    build_index_locked,
+    build_lock,
+    check_manifest,
+    current_build,
+    read_manifest,
+)
 from .lexical import JiebaBase, agency_aliases, normalize_text
 from .models import LEAD, Clause, Document, Hit, ParsedDocument
 from .query import doc_number_key, issuer_place, region_aliases
@@ -90,6 +98,7 @@ class PlanService:
         self._searcher: HybridSearcher | None = None
         self._lock = threading.RLock()
         self._loading: str | None = None  # build folder name being loaded in the background
+        self._unloadable: str | None = None  # a build that failed to load (e.g. another model's)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -139,7 +148,7 @@ class PlanService:
 
     def _load_in_background(self, folder: Path) -> None:
         with self._lock:
-            if self._loading == folder.name:
+            if self._loading == folder.name or self._unloadable == folder.name:
                 return
             self._loading = folder.name
 
@@ -148,8 +157,9 @@ class PlanService:
                 searcher = self._load(folder)
                 with self._lock:
                     self._searcher = searcher
-            except Exception:  # the old index keeps answering; the next question retries
-                pass
+            except Exception:  # the old index keeps answering; this build is not tried again
+                with self._lock:
+                    self._unloadable = folder.name
             finally:
                 with self._lock:
                     self._loading = None
@@ -166,11 +176,14 @@ class PlanService:
     # -- index lifecycle ---------------------------------------------------------------------
 
     def ensure_index(self, progress: Progress | None = None) -> None:
-        """Build the index from the corpus when there is none; refuse one of another model."""
+        """Build the index from the corpus when there is none (or it is of an older format, which
+        re-uses cached vectors); refuse one built by another model (IndexMismatchError)."""
         live = current_build(self.settings.index_root)
         if live is not None:
-            check_manifest(read_manifest(live), self.embedder.model_id)
-            return
+            manifest = read_manifest(live)
+            if manifest.model_id != self.embedder.model_id or manifest.format_version == FORMAT_VERSION:
+                check_manifest(manifest, self.embedder.model_id)
+                return
         self.reindex(progress=progress)
 
     def reindex(self, *, full: bool = False, progress: Progress | None = None) -> IndexReport:

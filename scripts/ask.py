@@ -20,10 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 
 from index.errors import QualityPlanError  # noqa: E402
 from index.indexer import TqdmProgress  # noqa: E402
 from index.models import LEAD, Hit  # noqa: E402
+from index.search import best_excerpt  # noqa: E402
 from index.service import Answer, PlanService  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
@@ -48,11 +50,6 @@ def agencies_line(hit: Hit) -> str:
     return "；".join(parts) or "（本条未写明责任单位）"
 
 
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit] + "……"
-
-
 def format_answer(answer: Answer, *, explain: bool = False) -> str:
     lines = [f"问题：{answer.query.strip()[:200]}"]
     if not answer.hits:
@@ -66,7 +63,7 @@ def format_answer(answer: Answer, *, explain: bool = False) -> str:
         region = f"[{hit.document.region}] " if hit.document.region else ""
         lines.append("")
         lines.append(f"{hit.rank}. {region}{hit.clause.path} {hit.clause.heading}".rstrip())
-        lines.append(f"   {excerpt(hit.clause.text)}")
+        lines.append(f"   {best_excerpt(hit, EXCERPT_CHARS)}")
         lines.append(f"   责任单位：{agencies_line(hit)}")
         lines.append(f"   出处：{citation(hit)}")
         if explain:
@@ -77,6 +74,8 @@ def format_answer(answer: Answer, *, explain: bool = False) -> str:
                 f"（相似度 {info.get('dense_score') if info.get('dense_score') is not None else '-'}）"
                 + ("；条款编号直达" if info.get("reference") else "")
                 + ("；所问部门负责" if info.get("agency_boost") else "")
+                + ("；所问年份/省份的文件" if info.get("document_boost") else "")
+                + (f"；含数量的句子覆盖问题 {info['quantity_match']:.0%}" if info.get("quantity_match") else "")
                 + (f"；命中词：{'、'.join(hit.matched_terms)}" if hit.matched_terms else "")
             )
     return "\n".join(lines)
@@ -113,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (… | head): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a bug must still not print a traceback at a user
         print(f"错误：内部错误（{type(exc).__name__}: {exc}）", file=sys.stderr)
         return 2

@@ -18,15 +18,6 @@ from tests.standin.botapi import BotApiStandIn, Call
 TIMEOUT = 60.0  # generous: the box may be busy; a healthy bot answers in well under a second
 
 
-def chat_calls(api: BotApiStandIn, chat_id: int, since: int) -> list[Call]:
-    """Every successful message the bot sent to or edited in this chat since the mark."""
-    return [
-        c
-        for c in api.calls[since:]
-        if c.ok and c.method in ("sendMessage", "editMessageText") and c.params.get("chat_id") == chat_id
-    ]
-
-
 def say(
     api: BotApiStandIn, user_id: int, text: str, *, chat: dict | None = None, count: int = 1, timeout: float = TIMEOUT
 ) -> list[Call]:

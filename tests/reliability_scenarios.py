@@ -701,8 +701,11 @@ def _sent_texts(call: Any) -> list[str]:
 # -- 4. bad uploads ----------------------------------------------------------------------------
 
 
-def _clear(text: str, upload_name: str, expect: tuple[str, ...]) -> list[str]:
+def _clear(text: str, file_name: str | None, expect: tuple[str, ...]) -> list[str]:
+    """A clear message: says why (one of the expected words) and, when given, names the file."""
     problems = []
+    if file_name is not None and file_name not in text:
+        problems.append(f"the message does not name {file_name}: {text[:160]!r}")
     if not any(word in text for word in expect):
         problems.append(f"the message does not say {' or '.join(expect)}: {text[:160]!r}")
     if APOLOGY in text or "Traceback" in text:
@@ -727,16 +730,15 @@ def bad_uploads_core(world: World, folder: Path) -> Outcome:
             except QualityPlanError as error:
                 if item.previewable:
                     problems.append(f"refused a valid plan: {error}")
-                problems += _clear(str(error), item.name, item.expect) if not item.previewable else []
-                if item.name not in str(error):
-                    problems.append(f"the message does not name the file: {error}")
+                else:
+                    problems += _clear(str(error), item.name, item.expect)
             except Exception as error:
                 problems.append(f"untyped error {type(error).__name__}: {error}")
             else:
                 if not item.previewable:
                     problems.append(f"accepted: {len(parsed.clauses)} clauses")
                 elif item.label == "no clauses":
-                    problems += _clear(" ".join(parsed.warnings), item.name, item.expect)
+                    problems += _clear(" ".join(parsed.warnings), None, item.expect)
             problems += [f"preview changed data: {c}" for c in digest_changes(before, data_digest(world.settings))]
             outcome.record(problems, label=item.label)
         service.close()
@@ -781,7 +783,7 @@ def bad_uploads_bot(world: World) -> Outcome:
                         mark = api.mark()
                         press(api, ADMIN, reply.result, confirm)
                         result = job_result(api, ADMIN, mark).params["text"]
-                        problems += _clear(result, item.name, item.expect)
+                        problems += _clear(result, None, item.expect)
                         if item.label == "same file twice":
                             problems += [
                                 f"after 确认: {c}" for c in digest_changes(before, data_digest(world.settings))

@@ -347,13 +347,20 @@ class CuttableLink:
         return self._listener.getsockname()[1]
 
     def _accept(self) -> None:
-        while self._open:
+        while True:
             try:
                 client, _ = self._listener.accept()
-                upstream = socket.create_connection(self._upstream)
             except OSError:
                 return
             with self._lock:
+                if not self._open:
+                    client.close()
+                    return
+                try:
+                    upstream = socket.create_connection(self._upstream)
+                except OSError:
+                    client.close()
+                    continue
                 self._sockets += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
@@ -371,9 +378,11 @@ class CuttableLink:
                     end.shutdown(socket.SHUT_RDWR)
 
     def cut(self) -> None:
-        self._open = False
-        self._listener.close()
         with self._lock:
+            self._open = False
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+            self._listener.close()
             for sock in self._sockets:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)

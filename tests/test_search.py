@@ -133,3 +133,49 @@ def test_baselines_share_the_clause_table(searcher: HybridSearcher, tmp_path: Pa
 def test_every_retrievable_clause_is_searchable(searcher: HybridSearcher) -> None:
     count = sum(c.retrievable for p in all_documents() for c in p.clauses)
     assert len(searcher.table) == count
+
+
+def test_dense_index_filtered_and_graph_paths_agree(monkeypatch) -> None:
+    import faiss
+    import numpy as np
+
+    from index import indexer
+    from index.search import DenseIndex
+
+    rng = np.random.default_rng(1)
+    vectors = rng.standard_normal((3000, 16)).astype("float32")
+    faiss.normalize_L2(vectors)
+    rows = np.sort(rng.integers(0, 1000, 3000))
+    flat = DenseIndex.from_vectors(vectors, rows, 1000)
+    monkeypatch.setattr(indexer, "HNSW_MIN_PASSAGES", 100)
+    graph = DenseIndex.from_vectors(vectors, rows, 1000)
+    assert isinstance(graph.index, faiss.IndexHNSWFlat) and np.allclose(graph.vectors, vectors)
+    query = vectors[5]
+    mask = np.zeros(1000, dtype=bool)
+    mask[100:300] = True
+    mask[700:720] = True
+    exact = flat.clause_scores(query, mask, 50)
+    assert np.isfinite(exact).sum() > 0 and not np.isfinite(exact[~mask]).any()
+    assert np.allclose(exact, graph.clause_scores(query, mask, 50))
+    monkeypatch.setattr(DenseIndex, "EXACT_SUBSET", 0)  # the same filter through FAISS ID selectors
+    for index in (flat, graph):
+        via_faiss = index.clause_scores(query, mask, 50)
+        assert not np.isfinite(via_faiss[~mask]).any()
+        assert set(np.argsort(-via_faiss)[:10]) == set(np.argsort(-exact)[:10])
+    unfiltered = flat.clause_scores(query, None, 50)
+    assert set(np.argsort(-graph.clause_scores(query, None, 50))[:10]) == set(np.argsort(-unfiltered)[:10])
+
+
+def test_best_excerpt_shows_the_sentence_that_answers() -> None:
+    from index.models import Hit
+    from index.search import best_excerpt
+
+    parsed = taiyuan()
+    clause = next(c for c in parsed.clauses if c.path == "二、(六)")
+    clause.text = "开头的一般性要求。" * 20 + "食品安全抽检合格率达到98.5%以上。" + "结尾的其他安排。" * 20
+    hit = Hit(clause, parsed.document, 1.0, 1, matched_terms=["食品安全", "合格率"])
+    excerpt = best_excerpt(hit, 60)
+    assert "食品安全抽检合格率达到98.5%以上" in excerpt
+    assert excerpt.startswith("……") and excerpt.endswith("……") and len(excerpt) <= 64
+    short = Hit(xian().clauses[1], xian().document, 1.0, 1)
+    assert best_excerpt(short, 500) == " ".join(short.clause.text.split())

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from index.embed import FakeEmbedder
-from index.errors import IndexMissingError, StoreError
+from index.errors import IndexMismatchError, IndexMissingError, StoreError
 from index.models import LEAD, SUPPORT
 from index.service import Answer, PlanService, resolve_embedder
 from index.settings import Settings
@@ -176,3 +176,23 @@ def test_a_new_build_from_elsewhere_is_picked_up_without_blocking(tmp_path: Path
         time.sleep(0.05)
     assert svc.searcher().folder != first
     assert svc.ask("皖 名牌").hits[0].document.region == "安徽省"
+
+
+def test_index_of_an_older_format_is_rebuilt_on_first_use(tmp_path: Path) -> None:
+    import json
+
+    from index.indexer import FORMAT_VERSION, current_build
+
+    svc = make_service(tmp_path, [xian()])
+    svc.ensure_index()
+    manifest_path = current_build(svc.settings.index_root) / "manifest.json"
+    data = json.loads(manifest_path.read_text())
+    data["format_version"] = FORMAT_VERSION - 1
+    manifest_path.write_text(json.dumps(data))
+    fresh = PlanService(svc.settings, FakeEmbedder(64), jieba_base=shared_jieba(), parse=fake_parse)
+    fresh.ensure_index()
+    assert current_build(svc.settings.index_root) != manifest_path.parent
+    assert fresh.ask("西安 电梯").hits
+    other_model = PlanService(svc.settings, FakeEmbedder(32), jieba_base=shared_jieba(), parse=fake_parse)
+    with pytest.raises(IndexMismatchError, match="reindex.py --full"):
+        other_model.ensure_index()
