@@ -293,6 +293,14 @@ class QueryReader:
             if units:
                 self._references.setdefault(units[-1], []).append((row, units))
         self._place_table = self._place_docs.keys() | self._known_places | self._soft_docs.keys()
+        # 陕 → 陕西 → documents of its cities (only abbreviations that are safe on their own)
+        self._soft_abbreviations = {
+            abbreviation: self._soft_docs[province]
+            for province, abbreviations in PROVINCE_ABBREVIATIONS.items()
+            if province in self._soft_docs
+            for abbreviation in abbreviations
+            if abbreviation in STANDALONE_ABBREVIATIONS
+        }
         self._alias_lengths = sorted({len(a) for a in (*self._place_table, *self._agencies)}, reverse=True)
 
     def _add_document(self, doc: Document) -> None:
@@ -395,6 +403,8 @@ class QueryReader:
             elif context_ok and ch in self._doc_context_aliases:
                 reading.regions.append(ch)
                 places |= self._doc_context_aliases[ch]
+            elif ch in self._soft_abbreviations:
+                soft |= self._soft_abbreviations[ch]
         if places:
             reading.doc_ids.extend(sorted(places - set(reading.doc_ids)))
             reading.unknown_places.clear()

@@ -382,8 +382,8 @@ class HybridSearcher:
         return fused, 1.0
 
     def _low_confidence(self, reading: QueryReading, ranked: np.ndarray, dense: np.ndarray, terms: list[str]) -> bool:
-        """No clause, a place the corpus does not know, or weak evidence on both signals."""
-        if len(ranked) == 0 or reading.unknown_places:
+        """No clause, a place the corpus never mentions, or weak evidence on both signals."""
+        if len(ranked) == 0 or any(not self.bm25.known([place]) for place in reading.unknown_places):
             return True
         if reading.reference_rows:
             return False

@@ -7,9 +7,10 @@
 
 Scenarios (tests/reliability_scenarios.py; each is also covered, smaller, by tests/test_reliability_*.py):
 
-1. crash: `scripts/reindex.py --full` SIGKILLed at random moments of its build (seeded), then a
-   fresh look: one complete live build (manifest = FAISS = passages = snapshot), intact SQLite
-   files, a cited answer, old-or-new documents in index and store; a re-index with no cleanup.
+1. crash: `scripts/reindex.py --full` SIGKILLed at random moments of its build (seeded), and the
+   core SIGKILLed at exact points of each stage; then a fresh look: one complete live build
+   (manifest = FAISS = passages = snapshot), intact SQLite files, a cited answer, old-or-new
+   documents in index and store; a re-index with no cleanup.
    And an upload confirmed in the bot (`scripts/run_bot.py`) SIGKILLed while it is added:
    after a restart, corpus, store and index are all as before the upload or all as after.
 2. concurrency: questions from many threads during a full re-index; two re-indexes at once.
@@ -92,6 +93,7 @@ def run(args: argparse.Namespace) -> list[scenarios.Outcome]:
     plan: list[tuple[str, Callable[[], Any]]] = []
     if "crash" in wanted:
         plan.append(("crash", lambda: scenarios.crash_reindex(world(big), counts.reindex_kills, args.seed, log=say)))
+        plan.append(("crash", lambda: scenarios.crash_reindex_points(world(big))))
     if "upload-crash" in wanted:
         plan.append(
             ("upload-crash", lambda: scenarios.crash_upload(world(), counts.upload_kills, args.seed, say, log_dir=logs))

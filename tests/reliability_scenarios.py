@@ -245,6 +245,25 @@ def crash_reindex(world: World, kills: int, seed: int = 0, log: Callable[[str], 
     return outcome
 
 
+KILL_POINTS = ("parse:1", "parse:half", "tokenize:0", "embed:1", "embed:end")
+
+
+def crash_reindex_points(world: World) -> Outcome:
+    """kill -9 a full re-index at exact points of each stage (random moments can miss a short
+    stage): the first and the middle parsed file, the start of tokenizing, the first batch of
+    vectors, the last one (then come the writes, fsync and the swap)."""
+    with timed(Outcome("crash: kill -9 at each stage of a full re-index")) as outcome:
+        files = len(corpus_hashes(world.settings))
+        for number, point in enumerate(KILL_POINTS):
+            point = point.replace("half", str(max(1, files // 2)))
+            attempt = kill_reindex_once(world, number, kill_at=point)
+            problems = attempt.problems + (
+                [] if attempt.returncode == -9 else [f"exit {attempt.returncode}, not killed"]
+            )
+            outcome.record(problems, lost=attempt.documents_lost, label=f"kill at {point}")
+    return outcome
+
+
 # -- 1b. an upload confirmed in the bot, killed mid-way ----------------------------------------
 
 

@@ -167,8 +167,9 @@ class ChildRun:
         return True
 
     def stage(self) -> str:
-        """The stage the output shows: startup, parse, after parse (snapshot, dictionary), tokenize,
-        after tokenize, embed, write+swap (vectors written, fsync, CURRENT swapped), exited."""
+        """The stage the output shows: startup, parse, store+snapshot (parsed plans stored, the
+        store snapshotted, jieba's dictionary loaded), tokenize, bm25 write, embed, write+swap
+        (vectors and manifest written, fsync, CURRENT swapped), finished, exited."""
         if self.proc.poll() is not None:
             return "exited"
         text = self.output
@@ -188,7 +189,7 @@ class ChildRun:
         done, total = (count.group(count.lastindex - 1), count.group(count.lastindex)) if count else ("0", "1")
         if done != total:
             return stage
-        return "write+swap" if stage == "embed" else f"after {stage}"
+        return {"parse": "store+snapshot", "tokenize": "bm25 write", "embed": "write+swap"}.get(stage, f"after {stage}")
 
     def kill(self) -> str:
         """SIGKILL now; returns the stage it was in."""

@@ -148,3 +148,8 @@ def test_hostile_inputs() -> None:
         reading = READER.read(text)
         assert reading.doc_ids == [] and reading.reference_rows == []
     assert READER.read("？？").empty and READER.read("😀").empty
+
+
+def test_province_abbreviation_boosts_its_cities_documents() -> None:
+    reading = READER.read("陕 电梯安全")
+    assert reading.soft_doc_ids == [DOC["西安市"]] and reading.doc_ids == []
