@@ -4,7 +4,8 @@ A build takes a snapshot of the store, writes passages, vectors (FAISS), the BM2
 manifest into a fresh `build-<timestamp>-<pid>/` folder, fsyncs it, and only then points
 `CURRENT` at it with `os.replace`: a reader sees the old index or the new one, never half of
 one. Vectors come from `DATA_DIR/embeddings.db` when the same model already embedded the same
-passage text, so re-indexing after adding one document embeds only that document.
+passage text, so re-indexing after adding one document embeds only that document (tokens are
+cached there too, see TokenCache).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import numpy as np
 
 from .embed import Embedder
 from .errors import IndexBusyError, IndexMismatchError, IndexMissingError
-from .lexical import DOMAIN_TERMS, BM25Index, JiebaBase, agency_aliases, quoted_terms
+from .lexical import DOMAIN_TERMS, BM25Index, ChineseTokenizer, JiebaBase, agency_aliases, normalize_text, quoted_terms
 from .models import Clause, Document
 from .passages import contextual_passages
 from .query import issuer_place, region_aliases
@@ -36,7 +37,7 @@ from .settings import Settings
 from .store import Store
 
 FORMAT_VERSION = 2
-CODE_VERSION = "hybrid-search-2"
+CODE_VERSION = "hybrid-search-3"  # bump when passages or tokens change: indexes are rebuilt
 EMBED_BATCH = 32
 KEEP_BUILDS = 2
 HNSW_MIN_PASSAGES = 50_000  # below this a flat scan per question costs a few milliseconds at most
@@ -217,6 +218,117 @@ class EmbeddingCache:
                 "INSERT OR REPLACE INTO vectors (key, dim, vector) VALUES (?, ?, ?)",
                 [(key, int(vec.shape[0]), np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items],
             )
+
+
+class TokenCache:
+    """Tokens of passage texts, in DATA_DIR/embeddings.db, with the dictionary they were cut with.
+
+    A user word changes the segmentation only of texts that contain it (the tokenizer keeps
+    jieba's total frequency fixed), so tokens cut under an older dictionary are still valid for
+    a text that contains none of the words added or removed since: re-indexing after adding a
+    document re-tokenises only the texts the new words touch.
+    """
+
+    def __init__(self, path: Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, timeout=30)
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, dictionary TEXT, tokens TEXT)")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS dictionaries (key TEXT PRIMARY KEY, signature TEXT, words TEXT)")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @staticmethod
+    def text_key(text: str) -> str:
+        return hashlib.sha256(f"tokens\x00{text}".encode()).hexdigest()
+
+    def dictionary_key(self, tokenizer: ChineseTokenizer) -> str:
+        words = "\n".join(tokenizer.user_words)
+        key = hashlib.sha256(f"{tokenizer.signature}\x00{words}".encode()).hexdigest()
+        with self._conn:
+            self._conn.execute(
+                "INSERT OR IGNORE INTO dictionaries (key, signature, words) VALUES (?, ?, ?)",
+                (key, tokenizer.signature, words),
+            )
+        return key
+
+    def changed_words(self, old_key: str, new_key: str) -> set[str] | None:
+        """Words added or removed between two dictionaries; None when they cannot be compared."""
+        rows = dict(
+            (key, (signature, words))
+            for key, signature, words in self._conn.execute(
+                "SELECT key, signature, words FROM dictionaries WHERE key IN (?, ?)", (old_key, new_key)
+            )
+        )
+        if old_key not in rows or new_key not in rows or rows[old_key][0] != rows[new_key][0]:
+            return None
+        old, new = (set(filter(None, rows[k][1].split("\n"))) for k in (old_key, new_key))
+        return old ^ new
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, tuple[str, list[str]]]:
+        found: dict[str, tuple[str, list[str]]] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, dictionary, tokens in self._conn.execute(
+                f"SELECT key, dictionary, tokens FROM tokens WHERE key IN ({marks})", chunk
+            ):
+                found[key] = (dictionary, tokens.split(" ") if tokens else [])
+        return found
+
+    def put_many(self, dictionary: str, items: Sequence[tuple[str, list[str]]]) -> None:
+        with self._conn:
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO tokens (key, dictionary, tokens) VALUES (?, ?, ?)",
+                [(key, dictionary, " ".join(tokens)) for key, tokens in items],
+            )
+
+
+def tokenize_with_cache(
+    tokenizer: ChineseTokenizer,
+    texts: Sequence[str],
+    cache: TokenCache,
+    *,
+    use_cached: bool = True,
+    progress: Progress | None = None,
+) -> tuple[list[list[str]], int]:
+    """Tokens of each text (cached ones reused when still valid); returns (tokens, texts cut now)."""
+    dictionary = cache.dictionary_key(tokenizer)
+    keys = [TokenCache.text_key(t) for t in texts]
+    cached = cache.get_many(keys) if use_cached else {}
+    changes: dict[str, set[str] | None] = {}
+    out: list[list[str]] = []
+    fresh: list[tuple[str, list[str]]] = []
+    cut_now = 0
+    total = len(texts)
+    if progress:
+        progress(0, total, "tokenize")
+    for i, (key, text) in enumerate(zip(keys, texts, strict=True)):
+        hit = cached.get(key)
+        if hit is not None and hit[0] != dictionary:
+            if hit[0] not in changes:
+                changes[hit[0]] = cache.changed_words(hit[0], dictionary)
+            changed = changes[hit[0]]
+            normalized = normalize_text(text)
+            if changed is None or any(word in normalized for word in changed):
+                hit = None
+            else:
+                fresh.append((key, hit[1]))  # still valid: record it under the current dictionary
+        if hit is None:
+            tokens = tokenizer.tokenize(text)
+            fresh.append((key, tokens))
+            out.append(tokens)
+            cut_now += 1
+        else:
+            out.append(hit[1])
+        if progress and (i + 1) % 500 == 0:
+            progress(i + 1, total, "tokenize")
+    cache.put_many(dictionary, fresh)
+    if progress:
+        progress(total, total, "tokenize")
+    return out, cut_now
 
 
 def embed_with_cache(
@@ -448,13 +560,15 @@ def _write_build(
     words = user_dictionary(documents, all_clauses)
     (folder / USER_WORDS).write_text("\n".join(words) + "\n", encoding="utf-8")
     tokenizer = jieba_base.tokenizer(words)
-    if progress:
-        progress(0, len(passages), "tokenize")
     # BM25 scores passages, like the dense side: a long clause is not penalised for its length
     # when one of its windows is what the question asks about.
-    tokens = [tokenizer.tokenize(p.text) for p in passages]
-    if progress:
-        progress(len(passages), len(passages), "tokenize")
+    token_cache = TokenCache(settings.data_dir / "embeddings.db")
+    try:
+        tokens, _ = tokenize_with_cache(
+            tokenizer, [p.text for p in passages], token_cache, use_cached=not full, progress=progress
+        )
+    finally:
+        token_cache.close()
     BM25Index.build(tokens).save(folder / BM25_DIR)
 
     cache = EmbeddingCache(settings.data_dir / "embeddings.db")

@@ -12,6 +12,7 @@ score array, not a loop over clauses.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -137,18 +138,30 @@ class JiebaBase:
         copy.total = base.total
         copy.initialized = True
         words = sorted({normalize_text(w).strip() for w in user_words} - {""})
+        words = [w for w in words if len(w) >= 2 and " " not in w]
         for word in words:
-            if len(word) >= 2 and " " not in word:
-                copy.add_word(word)
+            copy.add_word(word)
+        # add_word raises the dictionary's total frequency, which shifts every segmentation a
+        # little; keeping the total fixed means a user word changes only texts that contain it
+        # (so cached tokens of other texts stay valid when the dictionary grows).
+        copy.total = base.total
         return ChineseTokenizer(copy, words)
 
 
 class ChineseTokenizer:
     """Search-mode jieba segmentation of normalised text, minus punctuation and stopwords."""
 
+    VERSION = "jieba-search-1"  # bump when tokenize() changes: cached tokens are keyed by it
+
     def __init__(self, jieba_tokenizer: jieba.Tokenizer, user_words: Sequence[str] = ()) -> None:
         self._jieba = jieba_tokenizer
         self.user_words = list(user_words)
+
+    @property
+    def signature(self) -> str:
+        """Identifies how this tokenizer splits text apart from its user words."""
+        stop = hashlib.sha256("\n".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
+        return f"{self.VERSION}:{jieba.__version__}:{stop}"
 
     def tokenize(self, text: str) -> list[str]:
         tokens = []

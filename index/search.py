@@ -68,7 +68,7 @@ class FusionParams:
     fusion: str = "relative"  # or "rrf": Σ weight / (rrf_k + rank)
     rrf_k: float = 60.0
     lexical_weight: float = 1.0
-    dense_weight: float = 0.7
+    dense_weight: float = 1.0
     depth: int = 100  # candidates taken from each signal
     agency_boost: float = 0.3  # a clause the named agency leads (support: × 0.6)
     year_boost: float = 0.15  # clauses of a document whose years include a year the question names

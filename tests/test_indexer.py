@@ -149,3 +149,28 @@ def test_empty_store_builds_an_empty_but_valid_index(settings: Settings) -> None
     searcher = HybridSearcher.load(current_build(settings.index_root), FakeEmbedder(64), shared_jieba())
     result = searcher.search("电梯安全")
     assert result.hits == [] and result.low_confidence
+
+
+def test_tokens_are_cached_and_only_texts_with_new_words_are_cut_again(tmp_path: Path) -> None:
+    from index.indexer import TokenCache, tokenize_with_cache
+
+    texts = ["推进质量强市建设，开展特种设备安全攻坚", "开展电梯安全攻坚行动", "加强龘龘工程监管工作"]
+    cache = TokenCache(tmp_path / "embeddings.db")
+    first = shared_jieba().tokenizer(["质量强市"])
+    tokens, cut = tokenize_with_cache(first, texts, cache)
+    assert cut == 3 and tokens == [first.tokenize(t) for t in texts]
+    assert tokenize_with_cache(first, texts, cache) == (tokens, 0)
+
+    grown = shared_jieba().tokenizer(["质量强市", "龘龘工程"])
+    tokens, cut = tokenize_with_cache(grown, texts, cache)
+    assert cut == 1 and tokens == [grown.tokenize(t) for t in texts]
+    assert "龘龘工程" in tokens[2]
+    assert tokenize_with_cache(grown, texts, cache, use_cached=False)[1] == 3
+    cache.close()
+
+
+def test_a_user_word_changes_only_texts_that_contain_it() -> None:
+    plain = shared_jieba().tokenizer()
+    with_words = shared_jieba().tokenizer(["龘龘工程", "市质监局", "柯尔克孜民俗风情"])
+    for text in ("产品质量监督抽查合格率达到98%以上", "推行企业首席质量官制度", "开展电梯安全隐患整治"):
+        assert with_words.tokenize(text) == plain.tokenize(text)
