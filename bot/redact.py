@@ -14,15 +14,21 @@ from collections.abc import Iterable
 
 REDACTED = "<redacted>"
 # A bot token in a URL path or anywhere else: digits, a colon, then the 30+ character secret.
-_URL_TOKEN = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
-_BARE_TOKEN = re.compile(r"\b\d{6,}:[A-Za-z0-9_-]{30,}\b")
+# httpx percent-encodes the colon in URLs it logs or quotes in errors, so %3A counts as one too.
+_COLON = r"(?::|%3[Aa])"
+_URL_TOKEN = re.compile(r"/bot\d+" + _COLON + r"[A-Za-z0-9_-]+")
+_BARE_TOKEN = re.compile(r"\b\d{6,}" + _COLON + r"[A-Za-z0-9_-]{30,}\b")
 LOGGERS = ("httpx", "httpcore", "telegram", "telegram.ext", "telegram.ext.Updater", "telegram.ext.Application")
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
+        if not secret:
+            continue
+        _, _, private_part = secret.partition(":")
+        forms = {secret, secret.replace(":", "%3A"), secret.replace(":", "%3a"), private_part}
+        for form in sorted((f for f in forms if len(f) >= 8), key=len, reverse=True):
+            text = text.replace(form, REDACTED)
     text = _URL_TOKEN.sub(f"/bot{REDACTED}", text)
     return _BARE_TOKEN.sub(REDACTED, text)
 

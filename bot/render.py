@@ -324,6 +324,12 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def quote(text: object, limit: int = 60) -> str:
+    """A user's own words echoed back: shortened (a 4 096-character argument must not overflow the
+    reply) and escaped."""
+    return esc(_cut(str(text), limit))
+
+
 # -- lists ----------------------------------------------------------------------------------
 
 
@@ -364,9 +370,9 @@ def agency_page(name: str, hits: Sequence[Hit], offset: int, page_size: int) -> 
     """/agency: one page of the clauses an agency leads, then supports, grouped by document."""
     total = len(hits)
     if not total:
-        return f"没有找到「{esc(name)}」牵头或配合的条款。可以换个写法，例如“市场监管局”或“质监局”。"
+        return f"没有找到「{quote(name)}」牵头或配合的条款。可以换个写法，例如“市场监管局”或“质监局”。"
     page = hits[offset : offset + page_size]
-    lines = [f"🏛 <b>{esc(name)}</b> 负责的条款（第 {offset + 1}–{offset + len(page)} 条，共 {total} 条）"]
+    lines = [f"🏛 <b>{quote(name)}</b> 负责的条款（第 {offset + 1}–{offset + len(page)} 条，共 {total} 条）"]
     current_role = current_doc = None
     for hit in page:
         role = str(hit.explain.get("role") or _role_of(hit, name))

@@ -80,18 +80,11 @@ def test_hostile_queries_through_the_core_and_the_renderer(world: World) -> None
 
 
 def test_hostile_queries_through_the_bot(world: World) -> None:
-    # Arguments of 4 000+ characters are test_long_arguments_…'s xfail.
     outcome = hostile_through_bot(world, 48, max_length=1000)
     assert outcome.problems == []
     assert outcome.tries >= 30
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: bot/handlers/commands.py clause/send_outline, admin.remove, render.agency_page, "
-    "targets and tasks_export echo the whole argument back, so a 4 096-character argument makes a "
-    "reply longer than Telegram accepts and the user gets the apology for an internal error",
-)
 @pytest.mark.parametrize("command", ["/clause", "/outline", "/agency", "/targets", "/tasks"])
 def test_long_arguments_are_answered_within_telegram_limits(world: World, command: str) -> None:
     with BotApiStandIn() as api:

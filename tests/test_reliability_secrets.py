@@ -26,11 +26,6 @@ def test_token_stays_out_of_logs_messages_and_files_through_network_errors(world
     assert outcome.problems == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: bot/redact.py misses the URL-encoded token (':' as %3A, as httpx sends it), and "
-    "bot/handlers/admin.py upload shows the download error text to the admin unredacted",
-)
 def test_token_stays_out_of_an_error_page_quoting_the_download_url(world: World) -> None:
     token = bot_token()
     replies: list[str] = []
@@ -50,7 +45,6 @@ def test_token_stays_out_of_an_error_page_quoting_the_download_url(world: World)
     assert leaked == []
 
 
-@pytest.mark.xfail(strict=True, reason="defect: bot/redact.py redact() misses the URL-encoded form of the token")
 def test_redact_covers_the_url_encoded_token() -> None:
     token = bot_token()
     text = f"GET /file/bot{token.replace(':', '%3A')}/documents/file_1.txt"

@@ -66,19 +66,19 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     document = message.document
     name = safe_file_name(document.file_name)
     if Path(name).suffix not in ACCEPTED_SUFFIXES:
-        await message.reply_text(f"不支持的文件格式：{render.esc(name)}。请发送 .txt、.docx、.pdf 或 .html 文件。")
+        await message.reply_text(f"不支持的文件格式：{render.quote(name)}。请发送 .txt、.docx、.pdf 或 .html 文件。")
         return
     limit_mb = state.options.max_upload_bytes // (1024 * 1024)
     if document.file_size and document.file_size > state.options.max_upload_bytes:
         await message.reply_text(
-            f"文件超过 {limit_mb} MB（Telegram 机器人能下载的上限）：{render.esc(name)}。请压缩或拆分后再发。"
+            f"文件超过 {limit_mb} MB（Telegram 机器人能下载的上限）：{render.quote(name)}。请压缩或拆分后再发。"
         )
         return
     _drop_stale_uploads(state)
     token = secrets.token_urlsafe(6)
     folder = state.settings.uploads_dir / token
     path = folder / name
-    status = await message.reply_text(f"📥 正在下载并解析 {render.esc(name)}……")
+    status = await message.reply_text(f"📥 正在下载并解析 {render.quote(name)}……")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         telegram_file = await context.bot.get_file(document.file_id)
@@ -87,13 +87,14 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except QualityPlanError as error:
         shutil.rmtree(folder, ignore_errors=True)
         await edit_text(
-            context.bot, status.chat.id, status.message_id, f"❌ 无法加入 {render.esc(name)}：{render.esc(error)}"
+            context.bot, status.chat.id, status.message_id, f"❌ 无法加入 {render.quote(name)}：{render.quote(error, 500)}"
         )
         return
     except TelegramError as error:
         shutil.rmtree(folder, ignore_errors=True)
         logger.warning("download of %s failed: %s", name, error)
-        text = f"❌ 无法从 Telegram 下载 {render.esc(name)}：{render.esc(error)}。请稍后重发。"
+        # The error text can quote the download URL, which carries the token: never show it.
+        text = f"❌ 无法从 Telegram 下载 {render.quote(name)}，请稍后重发。"
         await edit_text(context.bot, status.chat.id, status.message_id, text)
         return
     except BaseException:
@@ -192,7 +193,7 @@ async def remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     document = await run_blocking(state.service.find_document, ref)
     if document is None:
-        await update.effective_message.reply_text(f"没有找到文件：{render.esc(ref)}。用 /docs 查看已收录的文件。")
+        await update.effective_message.reply_text(f"没有找到文件：{render.quote(ref)}。用 /docs 查看已收录的文件。")
         return
     token = secrets.token_urlsafe(6)
     state.removals[token] = PendingRemoval(token, document.id, render.doc_title(document), update.effective_user.id)

@@ -111,7 +111,7 @@ async def send_outline(
     state = get_state(context)
     document = await run_blocking(state.service.find_document, ref)
     if document is None:
-        text = f"没有找到文件：{render.esc(ref)}。用 /docs 查看已收录的文件。"
+        text = f"没有找到文件：{render.quote(ref)}。用 /docs 查看已收录的文件。"
         await send_messages(context.bot, chat_id, [text], reply_to=reply_to)
         return
     document, clauses = await run_blocking(state.service.outline, document.id)
@@ -126,7 +126,7 @@ async def clause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     hits = await run_blocking(state.service.lookup, ref)
     if not hits:
-        text = f"没有找到条款：{render.esc(ref)}。\n{CLAUSE_USAGE}"
+        text = f"没有找到条款：{render.quote(ref)}。\n{CLAUSE_USAGE}"
         await send_messages(context.bot, update.effective_chat.id, [text], reply_to=_reply_to(update))
         return
     await send_clauses(context, update.effective_chat.id, hits, reply_to=_reply_to(update))

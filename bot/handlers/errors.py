@@ -26,7 +26,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     if isinstance(error, QualityPlanError):
         logger.warning("%s: %s", type(error).__name__, error)
-        text = f"⚠️ {render.esc(error)}"
+        text = f"⚠️ {render.quote(error, 500)}"
     elif isinstance(error, NetworkError) and not isinstance(update, Update):
         logger.warning("network problem: %s", error)
         return

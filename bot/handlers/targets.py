@@ -40,7 +40,7 @@ def find_targets(service: Any, keyword: str) -> tuple[list[dict[str, str]], list
 
 def targets_messages(keyword: str, rows: Sequence[dict[str, str]]) -> list[str]:
     """HTML messages listing rows, grouped by indicator."""
-    header = f"<b>{render.esc(keyword)}</b>：各文件的量化目标（{len(rows)} 项）"
+    header = f"<b>{render.quote(keyword)}</b>：各文件的量化目标（{len(rows)} 项）"
     blocks = []
     for row in rows:
         when = row["时限"] or (f"{row['年份']}年" if row["年份"] else "")
@@ -82,10 +82,10 @@ async def targets_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     try:
         rows, targets = await run_blocking(find_targets, state.service, keyword)
     except QualityPlanError as error:
-        await message.reply_text(render.esc(str(error)))
+        await message.reply_text(render.quote(error, 300))
         return
     if not targets:
-        await message.reply_text(f"没有找到含“{render.esc(keyword)}”的量化目标。")
+        await message.reply_text(f"没有找到含“{render.quote(keyword)}”的量化目标。")
         return
     chat_id = update.effective_chat.id
     if want_chart:
@@ -108,7 +108,7 @@ async def chart_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     try:
         _, targets = await run_blocking(find_targets, state.service, keyword)
     except QualityPlanError as error:
-        await context.bot.send_message(chat_id=query.message.chat.id, text=render.esc(str(error)))
+        await context.bot.send_message(chat_id=query.message.chat.id, text=render.quote(error, 300))
         return
     if not targets:
         await context.bot.send_message(chat_id=query.message.chat.id, text="这些目标已不在库中。")

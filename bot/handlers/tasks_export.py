@@ -66,7 +66,7 @@ def file_name(subject: str, fmt: str) -> str:
 
 
 def summary_messages(subject: str, rows: list[TaskRow]) -> list[str]:
-    header = f"🗂 <b>{render.esc(subject)}</b> 任务分解表：共 {len(rows)} 条"
+    header = f"🗂 <b>{render.quote(subject, 80)}</b> 任务分解表：共 {len(rows)} 条"
     blocks = []
     for row in rows[:LIST_LIMIT]:
         role = "" if row.role is None else ("（牵头）" if row.role == LEAD else "（配合）")
@@ -127,11 +127,11 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     try:
         rows, subject, document = await run_blocking(build_rows, state.service, agency, doc_ref)
     except QualityPlanError as error:
-        await message.reply_text(render.esc(str(error)))
+        await message.reply_text(render.quote(error, 300))
         return
     if not rows:
         await message.reply_text(
-            f"没有找到「{render.esc(agency)}」负责的条款。可以换个写法，例如“市场监管局”或“质监局”。"
+            f"没有找到「{render.quote(agency)}」负责的条款。可以换个写法，例如“市场监管局”或“质监局”。"
         )
         return
     chat_id = update.effective_chat.id
@@ -161,7 +161,7 @@ async def export_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     try:
         rows, subject, _ = await run_blocking(build_rows, state.service, name, doc_ref)
     except QualityPlanError as error:
-        await context.bot.send_message(chat_id=query.message.chat.id, text=render.esc(str(error)))
+        await context.bot.send_message(chat_id=query.message.chat.id, text=render.quote(error, 300))
         return
     if not rows:
         await context.bot.send_message(chat_id=query.message.chat.id, text="这些条款已不在库中。")
