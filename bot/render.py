@@ -191,14 +191,16 @@ def hit_block(hit: Hit, number: int | None = None, *, excerpt_chars: int = EXCER
     """One clause of an answer: header, the excerpt that answers (terms bold), agencies, citation."""
     head = f"{number}. " if number is not None else ""
     text = excerpt(body_text(hit.clause), hit.matched_terms, excerpt_chars)
-    return "\n".join(
-        [
-            f"<b>{head}{location(hit.document, hit.clause)}</b>",
-            highlight(text, hit.matched_terms),
-            agencies_line(hit.clause.agencies),
-            "📄 " + citation(hit.document),
-        ]
-    )
+    lines = [
+        f"<b>{head}{location(hit.document, hit.clause)}</b>",
+        highlight(text, hit.matched_terms),
+        agencies_line(hit.clause.agencies),
+        "📄 " + citation(hit.document),
+    ]
+    note = hit.explain.get("version_note")
+    if note:
+        lines.append("⚠️ " + esc(note))
+    return "\n".join(lines)
 
 
 def answer_header(answer: Any, offset: int = 0) -> str:

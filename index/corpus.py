@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import QualityPlanError
 from .models import Document, ParsedDocument
 from .store import REPLACED, Store
+from .versions import apply_versions, parse_with_canonical
 
 Progress = Callable[[int, int, str], None]
 Parse = Callable[[Path], ParsedDocument]
@@ -57,9 +58,7 @@ def file_sha256(path: Path) -> str:
 
 
 def _default_parse(path: Path) -> ParsedDocument:
-    from .parse import parse_file  # the parser is only needed when something changed
-
-    return parse_file(path)
+    return parse_with_canonical(path)
 
 
 def _newer(a: Document, b: Document) -> bool:
@@ -98,8 +97,6 @@ def sync_corpus(
     for doc in store.documents():
         if doc.sha256 not in present:
             report.removed.append(store.remove_document(doc.id))
-        elif reparse:
-            store.remove_document(doc.id)
 
     parsed: list[ParsedDocument] = []
     if progress:
@@ -118,12 +115,16 @@ def sync_corpus(
             progress(done, len(pending), "parse")
 
     for item in _keep_newest_per_number(parsed, store, report):
-        result = store.add_document(item)
-        if result.status == REPLACED and result.replaced is not None:
+        reparsed = store.document_by_sha(item.document.sha256) is not None
+        result = store.add_document(item, reparse=reparse)
+        if reparsed:
+            report.unchanged += 1
+        elif result.status == REPLACED and result.replaced is not None:
             report.replaced.append((result.document, result.replaced))
         elif result.status != "unchanged":
             report.added.append(result.document)
         report.warnings.extend(f"{item.document.source}：{w}" for w in item.warnings)
+    apply_versions(store)
     return report
 
 
@@ -148,7 +149,7 @@ def _keep_newest_per_number(parsed: list[ParsedDocument], store: Store, report: 
         )
     for number, item in by_number.items():
         stored = store.document_by_number(number)
-        if stored is not None and not _newer(item.document, stored):
+        if stored is not None and stored.sha256 != item.document.sha256 and not _newer(item.document, stored):
             report.warnings.append(
                 f"文号相同的两个文件：{item.document.source} 与 {stored.source}（{number}），"
                 f"保留日期较新的 {stored.source}，{item.document.source} 未收录"

@@ -8,6 +8,7 @@ in as a single reference, so questions are never blocked by a re-index.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -16,9 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .corpus import CorpusReport, sync_corpus
+from .agency_names import agency_matches, annotate_canonical, default_table
+from .corpus import CorpusReport, corpus_files, file_sha256, sync_corpus
 from .embed import Embedder, FakeEmbedder
-from .errors import IndexMissingError, StoreError
+from .errors import IndexBusyError, IndexMissingError, StoreError
 from .indexer import (
     FORMAT_VERSION,
     IndexReport,
@@ -29,11 +31,12 @@ from .indexer import (
     read_manifest,
 )
 from .lexical import JiebaBase, agency_aliases, normalize_text
-from .models import LEAD, Clause, Document, Hit, ParsedDocument
+from .models import LEAD, Agency, Clause, Document, Hit, ParsedDocument
 from .query import doc_number_key, issuer_place, region_aliases
 from .search import FusionParams, HybridSearcher
 from .settings import Settings
 from .store import UNCHANGED, AddResult, Store
+from .versions import apply_versions, detect_versions, version_note
 
 Progress = Callable[[int, int, str], None]
 
@@ -181,10 +184,28 @@ class PlanService:
         live = current_build(self.settings.index_root)
         if live is not None:
             manifest = read_manifest(live)
-            if manifest.model_id != self.embedder.model_id or manifest.format_version == FORMAT_VERSION:
+            if manifest.model_id != self.embedder.model_id:
                 check_manifest(manifest, self.embedder.model_id)
+            if manifest.format_version == FORMAT_VERSION and self._index_matches_corpus(manifest.documents):
                 return
-        self.reindex(progress=progress)
+        try:
+            self.reindex(progress=progress)
+        except IndexBusyError:
+            if live is None:
+                raise
+
+    def _index_matches_corpus(self, indexed: dict[str, str]) -> bool:
+        """Do the live index, the store and the corpus folder hold the same documents? They differ
+        after a crash between storing an upload and swapping in its index, or when files changed
+        while nothing was running."""
+        stored = {d.sha256 for d in self.store.documents()}
+        on_disk = set()
+        for path in corpus_files(self.settings.corpus_dir):
+            try:
+                on_disk.add(file_sha256(path))
+            except OSError:
+                continue
+        return set(indexed.values()) == stored and stored <= on_disk
 
     def reindex(self, *, full: bool = False, progress: Progress | None = None) -> IndexReport:
         """Sync the store with the corpus folder, then build; full re-parses and re-embeds everything."""
@@ -212,8 +233,11 @@ class PlanService:
         chat_type: str | None = None,
         log: bool = True,
     ) -> Answer:
-        question = question if isinstance(question, str) else ""
-        result = self.searcher().search(question, top_k=max(0, top_k), offset=max(0, offset), explain=explain)
+        # JSON input can carry lone surrogates, which SQLite cannot store: replace them.
+        question = question.encode("utf-8", "replace").decode("utf-8") if isinstance(question, str) else ""
+        searcher = self.searcher()
+        result = searcher.search(question, top_k=max(0, top_k), offset=max(0, offset), explain=explain)
+        self._note_versions(searcher, result.hits)
         question_id = None
         if log and question.strip():
             top = result.hits[0] if result.hits else None
@@ -227,14 +251,35 @@ class PlanService:
             )
         return Answer(question, result.hits, result.low_confidence, result.filters, question_id, result.total)
 
+    def _note_versions(self, searcher: HybridSearcher, hits: list[Hit]) -> None:
+        """Mark hits from a document that a newer stored version superseded (explain["version_note"])."""
+        documents = searcher.table.documents
+        links = detect_versions(list(documents.values()))
+        for hit in hits:
+            note = version_note(hit.document, links, documents)
+            if note:
+                hit.explain["version_note"] = note
+
     def lookup(self, ref: str) -> list[Hit]:
-        return self.searcher().lookup(ref or "")
+        searcher = self.searcher()
+        hits = searcher.lookup(ref or "")
+        self._note_versions(searcher, hits)
+        return hits
+
+    def _view(self) -> Store:
+        """The clauses the live index answers from (its snapshot), or the store before any index
+        exists: lists, outlines and 全文 stay consistent with answers, also during a re-index."""
+        try:
+            return self.searcher().snapshot
+        except IndexMissingError:
+            return self.store
 
     def clause(self, clause_id: str) -> Hit | None:
-        clause = self.store.clause(clause_id)
+        view = self._view()
+        clause = view.clause(clause_id) or self.store.clause(clause_id)
         if clause is None:
             return None
-        document = self.store.document(clause.doc_id)
+        document = view.document(clause.doc_id) or self.store.document(clause.doc_id)
         return Hit(clause, document, 1.0, 1) if document else None
 
     def agency_tasks(self, name: str) -> list[Hit]:
@@ -242,13 +287,19 @@ class PlanService:
         wanted = agency_aliases(name or "")
         if not wanted:
             return []
+        view = self._view()
+        documents = {d.id: d for d in view.documents()}
+        known = default_table().parse(name) is not None
         roles: dict[str, str] = {}
-        for mention, canonical, role, clause_id, _ in self.store.agency_mentions():
-            aliases = agency_aliases(mention) | (agency_aliases(canonical) if canonical else set())
-            if aliases & wanted and roles.get(clause_id) != LEAD:
+        for mention, canonical, role, clause_id, doc_id in view.agency_mentions():
+            if known:
+                region = documents[doc_id].region if doc_id in documents else None
+                matched = agency_matches(name, Agency(mention, role, canonical), doc_region=region)
+            else:
+                matched = bool(wanted & (agency_aliases(mention) | (agency_aliases(canonical) if canonical else set())))
+            if matched and roles.get(clause_id) != LEAD:
                 roles[clause_id] = role
-        clauses = self.store.clauses_by_ids(roles)
-        documents = {d.id: d for d in self.store.documents()}
+        clauses = view.clauses_by_ids(roles)
         ordered = sorted(
             (c for c in clauses.values() if c.doc_id in documents),
             key=lambda c: (roles[c.id] != LEAD, documents[c.doc_id].date or "", c.doc_id, c.order),
@@ -258,8 +309,9 @@ class PlanService:
     # -- documents ---------------------------------------------------------------------------
 
     def documents(self) -> list[DocumentInfo]:
-        docs = self.store.documents()
-        counts = self.store.clause_counts()
+        view = self._view()
+        docs = view.documents()
+        counts = view.clause_counts()
         by_id = {d.id: d for d in docs}
         superseded_by = {d.supersedes: d for d in docs if d.supersedes and d.supersedes in by_id}
         return [DocumentInfo(d, counts.get(d.id, 0), superseded_by.get(d.id)) for d in docs]
@@ -269,7 +321,7 @@ class PlanService:
         text = normalize_text(ref or "").strip()
         if not text:
             return None
-        docs = sorted(self.store.documents(), key=lambda d: d.date or "", reverse=True)
+        docs = sorted(self._view().documents(), key=lambda d: d.date or "", reverse=True)
         key = doc_number_key(text)
         tests: list[Callable[[Document], bool]] = [
             lambda d: d.id == text or (len(text) >= 6 and d.id.startswith(text)),
@@ -288,7 +340,7 @@ class PlanService:
 
     def outline(self, doc_ref: str) -> tuple[Document, list[Clause]]:
         doc = self._require_document(doc_ref)
-        return doc, self.store.clauses(doc.id)
+        return doc, self._view().clauses(doc.id)
 
     def _require_document(self, doc_ref: str) -> Document:
         doc = self.find_document(doc_ref)
@@ -301,7 +353,9 @@ class PlanService:
             return self._parse(Path(path))
         from .parse import parse_file
 
-        return parse_file(Path(path))
+        parsed = parse_file(Path(path))
+        annotate_canonical(parsed)
+        return parsed
 
     def add_file(self, path: Path, *, progress: Progress | None = None) -> AddResult:
         """Copy an (admin-confirmed) file into the corpus, store it, re-index incrementally, swap."""
@@ -312,13 +366,18 @@ class PlanService:
             if existing is not None:
                 return AddResult(UNCHANGED, existing)
             previous = self.store.document_by_number(parsed.document.doc_number) if parsed.document.doc_number else None
+            if previous is not None and (parsed.document.date or "") < (previous.date or ""):
+                raise StoreError(
+                    f"库中已有同文号（{previous.doc_number}）且日期更新的版本 {previous.source}"
+                    f"（{previous.date}），未用较旧的 {path.name}（{parsed.document.date or '无日期'}）替换"
+                )
             target = _free_name(self.settings.corpus_dir, path.name, parsed.document.sha256)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+            _copy_atomically(path, target)
             parsed.document.source = target.name
             if previous is not None:
                 _move_out(self.settings.corpus_dir / previous.source, self.settings.data_dir / "superseded")
             result = self.store.add_document(parsed)
+            apply_versions(self.store)
             build_index_locked(self.settings, self.store, self.embedder, self._jieba, progress=progress)
         self._reload_now()
         return result
@@ -375,6 +434,17 @@ def _free_name(folder: Path, name: str, sha256: str) -> Path:
         return target
     stem, suffix = Path(name).stem, Path(name).suffix
     return Path(folder) / f"{stem}-{sha256[:8]}{suffix}"
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    """Copy into the corpus through a hidden temporary file, so a crash never leaves half a plan
+    there (the corpus scan ignores hidden files)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    shutil.copyfile(source, partial)
+    with open(partial, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, target)
 
 
 def _move_out(path: Path, dest_dir: Path) -> None:

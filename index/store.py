@@ -94,18 +94,22 @@ class Store:
 
     # -- documents -------------------------------------------------------------------------
 
-    def add_document(self, parsed: ParsedDocument, *, supersedes: str | None = None) -> AddResult:
+    def add_document(
+        self, parsed: ParsedDocument, *, supersedes: str | None = None, reparse: bool = False
+    ) -> AddResult:
         """Store a parsed document in one transaction.
 
-        Same content hash already stored → no-op. Same 文号 with new content → the old version is
+        Same content hash already stored → no-op, unless `reparse` (a full re-index after the parser
+        changed): then the stored rows are swapped for the new parse in the same transaction, so
+        the store never lacks the document. Same 文号 with new content → the old version is
         replaced (its clauses and agencies removed) in the same transaction.
         """
         doc = parsed.document
         with self._lock:
             existing = self.document_by_sha(doc.sha256)
-            if existing is not None:
+            if existing is not None and not reparse:
                 return AddResult(UNCHANGED, existing)
-            previous = self.document_by_number(doc.doc_number) if doc.doc_number else None
+            previous = existing or (self.document_by_number(doc.doc_number) if doc.doc_number else None)
             with self._transaction():
                 if previous is not None:
                     self._delete_document_rows(previous.id)

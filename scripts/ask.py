@@ -22,6 +22,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 
+from index.agency_names import display_name  # noqa: E402
 from index.errors import QualityPlanError  # noqa: E402
 from index.indexer import TqdmProgress  # noqa: E402
 from index.models import LEAD, Hit  # noqa: E402
@@ -40,8 +41,8 @@ def citation(hit: Hit) -> str:
 
 
 def agencies_line(hit: Hit) -> str:
-    leads = "、".join(a.name for a in hit.clause.agencies if a.role == LEAD)
-    supports = "、".join(a.name for a in hit.clause.agencies if a.role != LEAD)
+    leads = "、".join(display_name(a) for a in hit.clause.agencies if a.role == LEAD)
+    supports = "、".join(display_name(a) for a in hit.clause.agencies if a.role != LEAD)
     parts = []
     if leads:
         parts.append(f"牵头/负责：{leads}")
@@ -66,6 +67,8 @@ def format_answer(answer: Answer, *, explain: bool = False) -> str:
         lines.append(f"   {best_excerpt(hit, EXCERPT_CHARS)}")
         lines.append(f"   责任单位：{agencies_line(hit)}")
         lines.append(f"   出处：{citation(hit)}")
+        if hit.explain.get("version_note"):
+            lines.append(f"   {hit.explain['version_note']}")
         if explain:
             info = hit.explain
             lines.append(

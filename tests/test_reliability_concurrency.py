@@ -16,7 +16,6 @@ def world(request: pytest.FixtureRequest) -> World:
 
 
 def test_questions_during_a_full_reindex_are_all_answered_and_cited(world: World) -> None:
-    # The 全文 button during a full re-index is test_reliability_crash's xfail (the store empties).
     outcome, _ = questions_during_reindex(world, questions=40, threads=8)
     assert outcome.problems == []
     assert outcome.tries == 40 and outcome.data_lost == 0

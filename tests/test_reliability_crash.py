@@ -34,11 +34,6 @@ def test_a_killed_full_reindex_leaves_one_complete_index_and_needs_no_cleanup(wo
     assert not [p for p in world.settings.index_root.glob("build-*") if not (p / MANIFEST).is_file()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: index/corpus.py sync_corpus(reparse=True) deletes every stored document before "
-    "parsing the files again, so a full re-index killed while parsing leaves an empty store",
-)
 def test_a_full_reindex_killed_while_parsing_leaves_the_store_old_or_new(world: World) -> None:
     before = store_documents(world.settings)
     child = core_child(world, "reindex", "--full", kill_at="parse:1")
@@ -46,11 +41,6 @@ def test_a_full_reindex_killed_while_parsing_leaves_the_store_old_or_new(world: 
     assert store_documents(world.settings) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: index/corpus.py sync_corpus(reparse=True) empties the store while a full "
-    "re-index parses, so /docs, /outline, /agency and the 全文 button find nothing meanwhile",
-)
 def test_stored_documents_stay_readable_while_a_full_reindex_parses(world: World) -> None:
     service = world.service()
     expected = len(service.documents())
@@ -66,12 +56,6 @@ def test_stored_documents_stay_readable_while_a_full_reindex_parses(world: World
     assert seen == [(expected, True)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: index/service.py add_file stores the document before its index is built and "
-    "ensure_index (run_bot start-up) never reconciles corpus, store and index, so after a crash "
-    "mid-upload the plan is listed by /docs but never answered until someone runs /reindex",
-)
 def test_after_a_crash_mid_upload_the_start_up_brings_the_index_in_line(world: World) -> None:
     [(name, text)] = synthetic_documents(1, start=3000)
     upload_path = world.base / name
@@ -102,4 +86,3 @@ def test_an_upload_killed_in_the_bot_restarts_with_a_whole_index_that_answers(bo
     assert attempt.crash == []
     assert attempt.restart == []
     assert attempt.documents_lost == 0
-    # The state after the restart (old or new, never between) is the xfail test above.

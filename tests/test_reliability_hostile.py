@@ -99,11 +99,6 @@ def test_long_arguments_are_answered_within_telegram_limits(world: World, comman
     assert refused == [] and reply.params["text"] != APOLOGY
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: index/service.py PlanService.ask passes a lone surrogate (JSON input such as "
-    "scripts/ask.py --json '\\ud800') to SQLite, which raises UnicodeEncodeError",
-)
 def test_lone_surrogates_are_answered_not_raised(world: World) -> None:
     service = world.service()
     try:
