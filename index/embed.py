@@ -71,12 +71,15 @@ class FakeEmbedder:
 # ------------------------------------------------------------------------ real models
 
 BACKENDS = ("auto", "torch", "onnx")
-# What "auto" means for the built-in model. Warm single-query latency, multilingual-e5-small on this
-# 2-core box (scripts/bench_embed.py; numbers in the module docstring of that script):
-#   torch (sentence-transformers, float32)                      p50 ≈ BENCH ms
-#   onnx  (4-bit graph from e5convert, ONNX Runtime, 2 threads) p50 ≈ BENCH ms
-# ONNX wins on latency and throughput and its graph is 76 MB (RSS ~ +100 MB instead of ~ +470 MB).
-# Other models have no local ONNX graph (an export costs ~45 s and ~3 GB), so "auto" means torch for them.
+# What "auto" means. Built-in model, scripts/bench_embed.py on the 2-core box (shared with other jobs,
+# load average 2.5-3.5; best of 2 rounds):
+#   backend                                   query p50 / p95    passages/s   peak RSS   load
+#   torch: sentence-transformers, float32      55 / 336 ms          8.8        1.0 GB     11 s
+#   onnx:  OnnxEmbedder, 4-bit graph, 2 thr.   17 / 20 ms          23.3        0.63 GB    1.7 s
+# (An optimum export of the converted model ran at 12.6 ms vs torch 35.7 ms when the box was
+# quieter, but costs ~45 s and ~3 GB to export and ~1.2 GB RSS to run.) ONNX wins on every count.
+# Other models have no prebuilt ONNX graph (sentence-transformers would export it on every load),
+# so "auto" means torch for them.
 AUTO_BACKEND_BUILTIN = "onnx"
 AUTO_BACKEND_OTHER = "torch"
 DEFAULT_BATCH_SIZE = 16  # passages per forward pass: bounds activation memory (RSS) at little cost in speed
@@ -125,7 +128,7 @@ class SentenceTransformerEmbedder:
         batch_size: int = DEFAULT_BATCH_SIZE,
         progress: bool = True,
     ) -> SentenceTransformerEmbedder:
-        """Load a local sentence-transformers folder, or a hub name already in the local cache (never downloads)."""
+        """Load a local sentence-transformers folder or a hub name (from the local cache first, then the hub)."""
         if backend not in ("torch", "onnx"):
             raise ModelError(f"未知的嵌入后端 {backend}：只能是 torch 或 onnx")
         try:
@@ -134,7 +137,7 @@ class SentenceTransformerEmbedder:
             options: dict = {
                 "device": "cpu",
                 "backend": backend,
-                "local_files_only": True,  # no model hub at run time
+                "local_files_only": True,  # the cache first: no network round trip when it is there
                 # transformers 4.57 mistakes any local tokenizer without a mistral config for one and warns
                 "processor_kwargs": {"fix_mistral_regex": False},
             }
@@ -144,13 +147,20 @@ class SentenceTransformerEmbedder:
                 import torch
 
                 torch.set_num_threads(compute_threads())
-            model = SentenceTransformer(name_or_path, **options)
+            try:
+                model = SentenceTransformer(name_or_path, **options)
+            except Exception:
+                if Path(name_or_path).exists():
+                    raise
+                # Not cached yet: a hub name downloads for users who have a hub (huggingface_hub
+                # itself honours HF_HUB_OFFLINE=1, which makes this fail at once offline).
+                model = SentenceTransformer(name_or_path, **{**options, "local_files_only": False})
         except ModelError:
             raise
         except Exception as exc:  # the loaders raise OSError, ValueError, RuntimeError, hub errors …
             raise ModelError(
                 f"无法加载嵌入模型 {name_or_path}：{exc}；离线环境请使用默认模型或本地路径"
-                "（运行时不连接模型仓库，仓库模型须已在本地缓存中）"
+                "（仓库模型须能下载或已在本地缓存中；离线时设 HF_HUB_OFFLINE=1 可立即报错）"
             ) from exc
         return cls(model, model_id=model_id, backend=backend, batch_size=batch_size, progress=progress)
 
