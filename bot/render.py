@@ -22,6 +22,7 @@ from typing import Any
 
 from index.agency_names import display_name
 from index.models import LEAD, SUPPORT, Agency, Clause, Document, Hit, ParsedDocument
+from index.passages import body_text
 
 MAX_MESSAGE = 4096
 EXCERPT_CHARS = 180
@@ -67,18 +68,6 @@ def highlight(text: str, terms: Iterable[str]) -> str:
         pos = match.end()
     out.append(esc(text[pos:]))
     return "".join(out)
-
-
-def body_text(clause: Clause) -> str:
-    """The clause text without a repeat of its number and heading (the block's header shows them)."""
-    text = clause.text.strip()
-    heading = (clause.heading or "").strip()
-    if heading:
-        for lead in (f"{clause.number}{heading}", heading):
-            if text.startswith(lead):
-                rest = text[len(lead) :].lstrip("。．.：:，, \n")
-                return rest or text
-    return text
 
 
 def sentences(text: str) -> list[str]:
