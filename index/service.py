@@ -102,6 +102,7 @@ class PlanService:
         self._lock = threading.RLock()
         self._loading: str | None = None  # build folder name being loaded in the background
         self._unloadable: str | None = None  # a build that failed to load (e.g. another model's)
+        self._version_links: tuple[HybridSearcher, dict[str, Any]] | None = None
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -254,7 +255,11 @@ class PlanService:
     def _note_versions(self, searcher: HybridSearcher, hits: list[Hit]) -> None:
         """Mark hits from a document that a newer stored version superseded (explain["version_note"])."""
         documents = searcher.table.documents
-        links = detect_versions(list(documents.values()))
+        cached = self._version_links
+        if cached is None or cached[0] is not searcher:
+            # Comparing every pair of titles is slow at thousands of documents: once per build.
+            cached = self._version_links = (searcher, detect_versions(list(documents.values())))
+        links = cached[1]
         for hit in hits:
             note = version_note(hit.document, links, documents)
             if note:

@@ -121,15 +121,23 @@ def detect_versions(documents: Sequence[Document]) -> dict[str, VersionLink]:
             reason = _relation(by_id[doc.supersedes], doc) or "库中记录的新版本"
             older_of[doc.id] = (doc.supersedes, reason)
             newer_of.setdefault(doc.supersedes, (doc.id, reason))
-    for i, older in enumerate(ordered):
-        if older.id in newer_of:
-            continue
-        for newer in ordered[i + 1 :]:
-            reason = _relation(older, newer)
-            if reason and newer.id not in older_of:
-                newer_of[older.id] = (newer.id, reason)
-                older_of[newer.id] = (older.id, reason)
-                break
+    # Versions share their issuer's place (see _relation): compare within those groups only, so a
+    # corpus of thousands of documents is not compared pair by pair.
+    by_issuer: dict[str, list[Document]] = {}
+    for doc in ordered:
+        key = _issuer_key(doc)
+        if key:
+            by_issuer.setdefault(key, []).append(doc)
+    for group in by_issuer.values():
+        for i, older in enumerate(group):
+            if older.id in newer_of:
+                continue
+            for newer in group[i + 1 :]:
+                reason = _relation(older, newer)
+                if reason and newer.id not in older_of:
+                    newer_of[older.id] = (newer.id, reason)
+                    older_of[newer.id] = (older.id, reason)
+                    break
     links = {}
     for doc_id in set(newer_of) | set(older_of):
         newer = newer_of.get(doc_id)

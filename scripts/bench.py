@@ -1068,7 +1068,7 @@ def main(argv: list[str] | None = None) -> int:
         print(RESULT_TAG + json.dumps(result, ensure_ascii=False), flush=True)
         return 0
 
-    from index.synthetic import read_seed_texts, seed_material
+    from index.synthetic import GENERATOR_VERSION, read_seed_texts, seed_material
 
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     sizes = parse_sizes(args.clauses)
@@ -1077,10 +1077,9 @@ def main(argv: list[str] | None = None) -> int:
     fake = settings.embedding_model.startswith("fake:")
     bench_root = settings.data_dir / "bench"
     bench_root.mkdir(parents=True, exist_ok=True)
-    key = _scale_key(settings, seed_material(read_seed_texts(settings.corpus_dir)).fingerprint)
-    from index.synthetic import GENERATOR_VERSION
-
-    corpus_key = short_hash(GENERATOR_VERSION, key)
+    fingerprint = seed_material(read_seed_texts(settings.corpus_dir)).fingerprint
+    key = _scale_key(settings, fingerprint)
+    corpus_key = short_hash(GENERATOR_VERSION, fingerprint)  # the text depends on generator and seeds only
     dirs = {"seed": bench_root / f"seed-{key}"}
     corpora = {"seed": settings.corpus_dir}
     for scale in list(SCALES)[1:]:
