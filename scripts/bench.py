@@ -611,7 +611,7 @@ def worker_add(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
             "seconds": round(end - started, 2),
             "stages_s": timer.spans(end),
             "embedded": timer.totals.get("embed"),
-            "tokenized": timer.totals.get("tokenize"),
+            "tokenize_stage_passages": timer.totals.get("tokenize"),
             "first_ask_after_ms": round(ask_ms, 1),
             "new_document_found": found,
             "copy_s": round(copy_s, 1),
@@ -988,7 +988,8 @@ def render(report: dict[str, Any]) -> str:
             stages = ", ".join(f"{k} {val}" for k, val in add_one["stages_s"].items() if val >= 0.05)
             lines.append(
                 f"   add one document ({add_one['document_clauses']} clauses) at {add_one['scale']}: {add_one['seconds']} s "
-                f"[{stages}]; embedded {add_one['embedded']}, re-tokenised {add_one['tokenized']}; found by the next question: {add_one['new_document_found']}"
+                f"[{stages}]; embedded {add_one['embedded']} passages; first ask() after it {add_one['first_ask_after_ms']} ms; "
+                f"new document found by it: {add_one['new_document_found']}"
             )
     model = idx.get("model_build")
     if model:
