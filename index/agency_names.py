@@ -3,7 +3,7 @@
 Plans written before the 2018 institutional reform name bodies that no longer exist (市质监局,
 省食品药品监管局, 安徽保监局); plans of any year abbreviate (市发改委, 卫计委, 财政部门). This module
 splits a written name into a level/place prefix and a body stem, looks the stem up in
-`index/data/agency_renames.json` (bodies, their written forms, and who was renamed into whom, with
+`index/resources/agency_renames.json` (bodies, their written forms, and who was renamed into whom, with
 the reform that did it) and builds the current name at the same level: 市质监局 → 市市场监管局,
 省质监局 → 省市场监管局, 安徽出入境检验检疫局 → 合肥海关. Names it does not know get no canonical
 name (None) rather than a guess.
@@ -22,7 +22,7 @@ from typing import Any
 from .errors import AgencyDataError
 from .models import Agency, Document, ParsedDocument
 
-DATA_PACKAGE = "index.data"
+DATA_PACKAGE = "index.resources"
 DATA_FILE = "agency_renames.json"
 
 TIER_NATIONAL = "国家"

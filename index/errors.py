@@ -68,7 +68,7 @@ class CorruptFileError(ReadError):
 
 
 class AgencyDataError(QualityPlanError):
-    """The agency-name data file (index/data/agency_renames.json) is missing or malformed."""
+    """The agency-name data file (index/resources/agency_renames.json) is missing or malformed."""
 
 
 class ExportError(QualityPlanError):
