@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from index.errors import QualityPlanError
 
 from . import render
-from .handlers.ask import answer_or_lookup, clean_question
+from .handlers.ask import AgencyTasks, answer_or_lookup, clean_question
 
 HELP = """直接输入问题，例如：西安市电梯安全隐患整治有什么安排？
 /docs                 已收录的文件
@@ -62,6 +62,8 @@ class ConsoleChat:
         result = answer_or_lookup(self.service, question, top_k=self.top_k, user_id=None, chat_type="console")
         if isinstance(result, list):
             return [m for hit in result for m in render.clause_messages(hit)]
+        if isinstance(result, AgencyTasks):
+            return [render.agency_page(result.name, result.hits, 0, self.agency_page_size)]
         self.last_question = question
         self.next_offset = len(result.hits)
         return render.answer_messages(result)

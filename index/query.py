@@ -457,3 +457,16 @@ def _int_to_chinese(value: int) -> str:
     if value < 100:
         return digits[value // 10] + "十" + (digits[value % 10] if value % 10 else "")
     return str(value)
+
+
+_AGENCY_TASKS = re.compile(
+    r"^\s*(?P<name>[\u4e00-\u9fff（）()]{1,28}?(?:局|委|厅|办|部|会|政府|院|室|中心|小组|单位|部门|海关|银行|分行))"
+    r"(?:都|还|主要|具体)?(?:牵头|负责|承担|配合|参与)(?:了)?"
+    r"(?:哪些|什么|几项|多少|那些)(?:任务|工作|事项|条款|事)"
+)
+
+
+def agency_task_subject(question: str) -> str | None:
+    """The agency a "who does what" question names — 市市场监管局牵头哪些任务？ → 市市场监管局 — or None."""
+    match = _AGENCY_TASKS.match(question or "")
+    return match.group("name") if match else None

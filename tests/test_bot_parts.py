@@ -115,6 +115,16 @@ def test_console_uses_the_same_answers_as_plain_text(indexed: Settings) -> None:
     assert "📄 《" in out.getvalue()
 
 
+def test_which_tasks_an_agency_leads_lists_them_with_old_names_resolved(indexed: Settings) -> None:
+    service = PlanService(indexed)
+    reply = ConsoleChat(service).handle("市市场监管局牵头哪些任务？")
+    service.close()
+    assert reply.startswith("🏛 市市场监管局 负责的条款")
+    # 太原 names it as written; 西安's 2017 plan names 市质监局, which is now the 市场监管局.
+    assert "太原市 · 二、(三) 强化农产品食品药品质量安全" in reply
+    assert "西安市 · 二、(五) 坚决维护特种设备安全" in reply
+
+
 def _run_bot(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "ADMIN_USER_IDS")}
     return subprocess.run(

@@ -1,12 +1,14 @@
 """Reading questions: regions and their abbreviations, 文号, years, agencies, clause references."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.query import (
     MAX_QUERY_CHARS,
     QueryReader,
+    agency_task_subject,
     chinese_number,
     clean_question,
     doc_number_abbreviation,
@@ -153,3 +155,18 @@ def test_hostile_inputs() -> None:
 def test_province_abbreviation_boosts_its_cities_documents() -> None:
     reading = READER.read("陕 电梯安全")
     assert reading.soft_doc_ids == [DOC["西安市"]] and reading.doc_ids == []
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("市市场监管局牵头哪些任务？", "市市场监管局"),
+        ("省质监局负责什么工作", "省质监局"),
+        ("住建局配合哪些事项", "住建局"),
+        ("市旅游局在西安的质量强市行动中负责哪些工作？", None),
+        ("西安电梯安全有什么安排？", None),
+        ("财政部门要做什么", None),
+    ],
+)
+def test_agency_task_subject(question: str, subject: str | None) -> None:
+    assert agency_task_subject(question) == subject

@@ -13,6 +13,7 @@ full text, more results and 👍/👎.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
@@ -20,10 +21,12 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from index.models import Hit
+from index.query import agency_task_subject
 
 from .. import callbacks, render
 from ..state import BotState, get_state
 from ..work import send_messages, with_typing
+from .agency import pager as agency_pager
 
 MAX_QUESTION_CHARS = 500
 USAGE = "请在 /ask 后面写上问题，例如：<code>/ask 电梯安全隐患整治由谁牵头？</code>"
@@ -63,11 +66,25 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await answer_question(update, context, question)
 
 
+@dataclass
+class AgencyTasks:
+    """The answer to "市市场监管局牵头哪些任务？": every clause the agency leads, then supports."""
+
+    name: str
+    hits: list[Any]
+
+
 def answer_or_lookup(service: Any, question: str, *, top_k: int, user_id: int | None, chat_type: str) -> Any:
-    """A clause reference gives that clause (list of Hits); anything else a searched Answer."""
+    """A clause reference gives that clause (list of Hits); a "which tasks does agency X lead"
+    question the agency's task list (AgencyTasks); anything else a searched Answer."""
     hits = service.lookup(question)
     if hits:
         return hits
+    subject = agency_task_subject(question)
+    if subject:
+        tasks = service.agency_tasks(subject)
+        if tasks:
+            return AgencyTasks(subject, tasks)
     return service.ask(question, top_k=top_k, user_id=user_id, chat_type=chat_type)
 
 
@@ -95,6 +112,12 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     reply_to = None if private else message.message_id
     if isinstance(result, list):
         await send_clauses(context, chat.id, result, reply_to=reply_to)
+        return
+    if isinstance(result, AgencyTasks):
+        size = state.options.agency_page_size
+        text = render.agency_page(result.name, result.hits, 0, size)
+        keyboard = agency_pager(state, result.name, 0, len(result.hits))
+        await send_messages(context.bot, chat.id, [text], reply_to=reply_to, keyboard=keyboard)
         return
     await send_answer(context, chat.id, result, offset=0, question_id=result.question_id, reply_to=reply_to)
 
