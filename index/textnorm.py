@@ -152,26 +152,19 @@ def _canonical_cn(token: str, value: int) -> bool:
     return value < 1000 and (len(token) == 1 or any(ch in "十百" for ch in token))
 
 
+_NUMBER_FORMATS = {
+    "bufen": "第{token}部分",
+    "chapter": "第{token}章",
+    "part": "第{token}节",
+    "article": "第{token}条",
+    "section": "{token}、",
+    "clause": "({token})",
+    "paren_item": "({value})",
+    "half_item": "{value})",
+    "circled": "{token}",
+    "sub_item": "{token}",
+}
+
+
 def _number_text(style: str, token: str, value: int) -> str:
-    token = token.replace(" ", "")
-    if style == "bufen":
-        return f"第{token}部分"
-    if style == "chapter":
-        return f"第{token}章"
-    if style == "part":
-        return f"第{token}节"
-    if style == "article":
-        return f"第{token}条"
-    if style == "section":
-        return f"{token}、"
-    if style == "clause":
-        return f"({token})"
-    if style == "paren_item":
-        return f"({value})"
-    if style == "half_item":
-        return f"{value})"
-    if style == "circled":
-        return token
-    if style == "sub_item":
-        return token
-    return f"{value}."
+    return _NUMBER_FORMATS.get(style, "{value}.").format(token=token.replace(" ", ""), value=value)
