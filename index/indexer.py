@@ -1,11 +1,13 @@
 """Index builds: one folder per build under DATA_DIR/index, swapped in atomically via CURRENT.
 
-A build takes a snapshot of the store, writes passages, vectors (FAISS), the BM25 index and a
-manifest into a fresh `build-<timestamp>-<pid>/` folder, fsyncs it, and only then points
-`CURRENT` at it with `os.replace`: a reader sees the old index or the new one, never half of
-one. Vectors come from `DATA_DIR/embeddings.db` when the same model already embedded the same
-passage text, so re-indexing after adding one document embeds only that document (tokens are
-cached there too, see TokenCache).
+A build takes a snapshot of the store into a fresh `build-<timestamp>-<pid>/` folder, writes
+a segment (index/segments.py: vectors, BM25 postings, passage layout) for the documents no
+existing segment holds, and a manifest listing the segments it uses; it fsyncs everything and
+only then points `CURRENT` at it with `os.replace`: a reader sees the old index or the new one,
+never half of one. Adding one document to a large corpus therefore writes one small segment;
+the large ones are reused as they are. Vectors come from `DATA_DIR/embeddings.db` when the same
+model already embedded the same passage text (tokens are cached there too, see TokenCache), so
+even a rewrite of every segment embeds only new text.
 """
 
 from __future__ import annotations
@@ -29,29 +31,41 @@ import numpy as np
 
 from .embed import Embedder
 from .errors import IndexBusyError, IndexMismatchError, IndexMissingError
-from .lexical import DOMAIN_TERMS, BM25Index, ChineseTokenizer, JiebaBase, agency_aliases, normalize_text, quoted_terms
+from .lexical import DOMAIN_TERMS, ChineseTokenizer, JiebaBase, Postings, agency_aliases, normalize_text, quoted_terms
 from .models import Clause, Document
 from .passages import contextual_passages
 from .query import issuer_place, region_aliases
+from .segments import (
+    SEGMENT_FORMAT,
+    SegmentInfo,
+    fsync_dir,
+    fsync_tree,
+    plan_segments,
+    read_segment_info,
+    read_segment_words,
+    segment_name,
+    segments_root,
+    write_segment,
+)
 from .settings import Settings
 from .store import Store
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: segments
 CODE_VERSION = "hybrid-search-3"  # bump when passages or tokens change: indexes are rebuilt
 EMBED_BATCH = 32
-KEEP_BUILDS = 2
-HNSW_MIN_PASSAGES = 50_000  # below this a flat scan per question costs a few milliseconds at most
+KEEP_BUILDS = 2  # the live build and the one before it (a reader may still be loading it)
+# Exact flat search on one OpenMP thread costs ~15 ms per question at 118k passages on two cores
+# (scripts/bench.py), and HNSW found only ~82% of the exact top 10 there: flat, up to sizes
+# where a scan passes ~50 ms.
+HNSW_MIN_PASSAGES = 400_000
 HNSW_NEIGHBOURS = 32
 HNSW_EF_CONSTRUCTION = 64
-HNSW_EF_SEARCH = 320  # ≥ the 300 candidates a search asks for  # the live build and the one before it (a reader may still be loading it)
+HNSW_EF_SEARCH = 320  # ≥ the 300 candidates a search asks for
 
 Progress = Callable[[int, int, str], None]
 
 MANIFEST = "manifest.json"
 CLAUSES_DB = "clauses.db"
-VECTORS = "vectors.faiss"
-PASSAGES = "passages.json"
-BM25_DIR = "bm25"
 USER_WORDS = "userdict.txt"
 CURRENT = "CURRENT"
 
@@ -82,6 +96,7 @@ class Manifest:
     documents: dict[str, str]  # document id → sha256
     created_at: str
     null_similarity: float = 0.0  # best similarity an off-topic probe question reaches
+    segments: list[dict[str, Any]] = field(default_factory=list)  # {"name", "documents": [ids served from it]}
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -383,24 +398,6 @@ def user_dictionary(documents: Sequence[Document], clauses: Sequence[Clause]) ->
     return sorted(w for w in words if 2 <= len(w) <= 20)
 
 
-def _fsync_tree(folder: Path) -> None:
-    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if path.is_file():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
-        elif path.is_dir():
-            _fsync_dir(path)
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _point_current(index_root: Path, folder: Path) -> None:
     tmp = index_root / f"{CURRENT}.tmp-{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as handle:
@@ -408,17 +405,29 @@ def _point_current(index_root: Path, folder: Path) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, index_root / CURRENT)
-    _fsync_dir(index_root)
+    fsync_dir(index_root)
 
 
 def _prune(index_root: Path, live: Path) -> None:
-    """Keep the newest KEEP_BUILDS complete builds; remove older ones and abandoned partial builds."""
+    """Keep the newest KEEP_BUILDS complete builds; remove older ones, abandoned partial builds and
+    every segment no kept build lists (abandoned segment writes included)."""
     builds = sorted((p for p in index_root.glob("build-*") if p.is_dir()), key=lambda p: p.name, reverse=True)
     complete = [p for p in builds if (p / MANIFEST).is_file()]
     keep = {live} | set(complete[:KEEP_BUILDS])
     for folder in builds:
         if folder not in keep:
             shutil.rmtree(folder, ignore_errors=True)
+    used: set[str] = set()
+    for folder in keep:
+        try:
+            used |= {entry["name"] for entry in read_manifest(folder).segments}
+        except (IndexMismatchError, IndexMissingError, KeyError, TypeError):
+            continue
+    root = segments_root(index_root)
+    if root.is_dir():
+        for folder in root.iterdir():
+            if folder.is_dir() and folder.name not in used:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def make_dense_index(vectors: np.ndarray) -> faiss.Index:
@@ -455,6 +464,10 @@ def search_parameters(index: faiss.Index, bitmap: np.ndarray) -> faiss.SearchPar
 
 
 def load_dense_index(path: Path) -> faiss.Index:
+    """Read a segment's FAISS index for searching."""
+    # One question is searched at a time per thread; OpenMP threads cost more than they gain
+    # there (flat scan of 118k vectors: ~46 ms on two threads, ~15 ms on one, 2 cores).
+    faiss.omp_set_num_threads(1)
     index = faiss.read_index(str(path))
     if isinstance(index, faiss.IndexHNSWFlat):
         index.hnsw.efSearch = HNSW_EF_SEARCH
@@ -467,6 +480,19 @@ def _null_similarity(embedder: Embedder, index: faiss.Index) -> float:
     probes = np.asarray(embedder.embed(list(NULL_PROBES), kind="query"), dtype=np.float32)
     scores, _ = index.search(probes, 1)
     return float(np.max(scores[:, 0]))
+
+
+def _reusable_segments(settings: Settings, previous: Manifest | None, embedder: Embedder) -> list[SegmentInfo]:
+    """The previous build's segments, when this code and model can extend them; else none."""
+    if previous is None or previous.format_version != FORMAT_VERSION or previous.code_version != CODE_VERSION:
+        return []
+    if previous.model_id != embedder.model_id:
+        return []
+    root = segments_root(settings.index_root)
+    infos = [read_segment_info(root / entry["name"]) for entry in previous.segments]
+    if any(i.code_version != CODE_VERSION or i.model_id != embedder.model_id for i in infos):
+        return []
+    return infos
 
 
 def build_index(
@@ -494,9 +520,12 @@ def build_index_locked(
 ) -> IndexReport:
     """Build a new index from the store and make it live; "unchanged" when nothing changed.
 
-    The caller holds `build_lock`. Raises IndexMismatchError when an incremental build would
-    follow an index of another model (a full build replaces it); an index of an older format is
-    simply rebuilt (cached vectors are still used).
+    Incremental by default: segments of the live build are reused for every document they hold
+    unchanged, and one new segment holds the new and changed documents (see
+    `segments.plan_segments` for merging). `full` writes one segment for everything, embedding and
+    tokenising again. The caller holds `build_lock`. Raises IndexMismatchError when an
+    incremental build would follow an index of another model (a full build replaces it); an
+    index of an older format is simply rebuilt (cached vectors are still used).
     """
     started = time.monotonic()
     index_root = settings.index_root
@@ -516,8 +545,9 @@ def build_index_locked(
     folder = index_root / f"build-{utc_stamp()}-{os.getpid()}"
     folder.mkdir()
     try:
-        report = _write_build(folder, store, embedder, jieba_base, full=full, progress=progress, settings=settings)
-        _fsync_tree(folder)
+        reusable = [] if full else _reusable_segments(settings, previous, embedder)
+        report = _write_build(folder, store, embedder, jieba_base, reusable, full=full, progress=progress, settings=settings)
+        fsync_tree(folder)
         _point_current(index_root, folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -531,81 +561,146 @@ def build_index_locked(
     return report
 
 
+def _clauses_of(snapshot: Store, doc_ids: Sequence[str]) -> dict[str, list[Clause]]:
+    """All units of the given documents, in document order: one query for many, one each for a few."""
+    wanted = set(doc_ids)
+    if len(wanted) > 50:
+        out: dict[str, list[Clause]] = {}
+        for clause in snapshot.clauses():
+            if clause.doc_id in wanted:
+                out.setdefault(clause.doc_id, []).append(clause)
+        return out
+    return {doc_id: snapshot.clauses(doc_id) for doc_id in sorted(wanted)}
+
+
 def _write_build(
     folder: Path,
     store: Store,
     embedder: Embedder,
     jieba_base: JiebaBase,
+    reusable: Sequence[SegmentInfo],
     *,
     full: bool,
     progress: Progress | None,
     settings: Settings,
 ) -> IndexReport:
     store.snapshot(folder / CLAUSES_DB)
+    root = segments_root(settings.index_root)
     with Store(folder / CLAUSES_DB, readonly=True) as snapshot:
         documents = snapshot.documents()
-        all_clauses = snapshot.clauses()
-    docs_by_id = {d.id: d for d in documents}
-    by_doc: dict[str, list[Clause]] = {}
-    for clause in all_clauses:
-        by_doc.setdefault(clause.doc_id, []).append(clause)
-    clause_ids: list[str] = []
-    passages = []
-    for doc_id in sorted(by_doc):
-        doc_clauses = by_doc[doc_id]
-        clause_ids.extend(c.id for c in doc_clauses if c.retrievable)
-        passages.extend(contextual_passages(docs_by_id[doc_id], doc_clauses))
-    row_of = {cid: i for i, cid in enumerate(clause_ids)}
-
-    words = user_dictionary(documents, all_clauses)
-    (folder / USER_WORDS).write_text("\n".join(words) + "\n", encoding="utf-8")
+        live = {d.id: d.sha256 for d in documents}
+        plan = plan_segments(live, reusable)
+        fresh_docs = [d for d in documents if d.id in set(plan.fresh)]
+        clauses_by_doc = _clauses_of(snapshot, [d.id for d in fresh_docs])
+    words: set[str] = set()
+    for info, _ in plan.kept:
+        words |= set(read_segment_words(root / info.name))
+    fresh_clauses = [c for d in fresh_docs for c in clauses_by_doc.get(d.id, [])]
+    fresh_words = user_dictionary(fresh_docs, fresh_clauses)
+    words |= set(fresh_words)
     tokenizer = jieba_base.tokenizer(words)
-    # BM25 scores passages, like the dense side: a long clause is not penalised for its length
-    # when one of its windows is what the question asks about.
-    token_cache = TokenCache(settings.data_dir / "embeddings.db")
-    try:
-        tokens, _ = tokenize_with_cache(
-            tokenizer, [p.text for p in passages], token_cache, use_cached=not full, progress=progress
+    entries = [{"name": info.name, "documents": docs} for info, docs in plan.kept]
+    clause_count = sum(info.clauses.get(d, 0) for info, docs in plan.kept for d in docs)
+    passage_count = sum(info.passages.get(d, 0) for info, docs in plan.kept for d in docs)
+    nulls = [info.null_similarity for info, _ in plan.kept]
+    embedded = 0
+    reused = passage_count
+    if fresh_docs:
+        info, embedded, cached = _write_segment(
+            root / segment_name(), fresh_docs, clauses_by_doc, fresh_words, tokenizer, embedder, settings,
+            full=full, progress=progress,
         )
-    finally:
-        token_cache.close()
-    BM25Index.build(tokens).save(folder / BM25_DIR)
-
-    cache = EmbeddingCache(settings.data_dir / "embeddings.db")
-    try:
-        vectors, embedded, reused = embed_with_cache(
-            embedder, [p.text for p in passages], cache, use_cached=not full, progress=progress
-        )
-    finally:
-        cache.close()
-    index = make_dense_index(vectors.reshape(-1, embedder.dimension))
-    faiss.write_index(index, str(folder / VECTORS))
-    (folder / PASSAGES).write_text(
-        json.dumps(
-            {
-                "clause_ids": clause_ids,
-                "passage_rows": [row_of[p.clause_id] for p in passages],
-                "passage_windows": [p.window for p in passages],
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
+        entries.append({"name": info.name, "documents": list(info.documents)})
+        clause_count += sum(info.clauses.values())
+        passage_count += info.passage_count
+        nulls.append(info.null_similarity)
+        reused += cached
+    (folder / USER_WORDS).write_text("\n".join(sorted(words)) + "\n", encoding="utf-8")
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         code_version=CODE_VERSION,
         model_id=embedder.model_id,
         dimension=embedder.dimension,
-        clause_count=len(clause_ids),
-        passage_count=len(passages),
-        documents={d.id: d.sha256 for d in documents},
+        clause_count=clause_count,
+        passage_count=passage_count,
+        documents=live,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        null_similarity=_null_similarity(embedder, index),
+        null_similarity=max(nulls, default=0.0),
+        segments=entries,
     )
     (folder / MANIFEST).write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
     return IndexReport(
-        "built", folder.name, len(documents), len(clause_ids), len(passages), embedded=embedded, reused=reused
+        "built", folder.name, len(documents), clause_count, passage_count, embedded=embedded, reused=reused
     )
+
+
+def _write_segment(
+    folder: Path,
+    documents: Sequence[Document],
+    clauses_by_doc: dict[str, list[Clause]],
+    words: Sequence[str],
+    tokenizer: ChineseTokenizer,
+    embedder: Embedder,
+    settings: Settings,
+    *,
+    full: bool,
+    progress: Progress | None,
+) -> tuple[SegmentInfo, int, int]:
+    """One new segment for `documents` (in id order); returns it, passages embedded now, and reused."""
+    clause_ids: list[str] = []
+    clause_docs: list[str] = []
+    passages = []
+    clause_counts: dict[str, int] = {}
+    passage_counts: dict[str, int] = {}
+    for doc in sorted(documents, key=lambda d: d.id):
+        doc_clauses = clauses_by_doc.get(doc.id, [])
+        retrievable = [c.id for c in doc_clauses if c.retrievable]
+        clause_ids.extend(retrievable)
+        clause_docs.extend([doc.id] * len(retrievable))
+        doc_passages = contextual_passages(doc, doc_clauses)
+        passages.extend(doc_passages)
+        clause_counts[doc.id] = len(retrievable)
+        passage_counts[doc.id] = len(doc_passages)
+    local_of = {cid: i for i, cid in enumerate(clause_ids)}
+    texts = [p.text for p in passages]
+    # BM25 scores passages, like the dense side: a long clause is not penalised for its length
+    # when one of its windows is what the question asks about.
+    token_cache = TokenCache(settings.data_dir / "embeddings.db")
+    try:
+        tokens, _ = tokenize_with_cache(tokenizer, texts, token_cache, use_cached=not full, progress=progress)
+    finally:
+        token_cache.close()
+    postings = Postings.build(tokens)
+    del tokens
+    cache = EmbeddingCache(settings.data_dir / "embeddings.db")
+    try:
+        vectors, embedded, reused = embed_with_cache(embedder, texts, cache, use_cached=not full, progress=progress)
+    finally:
+        cache.close()
+    index = make_dense_index(vectors.reshape(-1, embedder.dimension))
+    del vectors
+    info = SegmentInfo(
+        name=folder.name,
+        format=SEGMENT_FORMAT,
+        code_version=CODE_VERSION,
+        model_id=embedder.model_id,
+        dimension=embedder.dimension,
+        documents={d.id: d.sha256 for d in sorted(documents, key=lambda d: d.id)},
+        clauses=clause_counts,
+        passages=passage_counts,
+        null_similarity=_null_similarity(embedder, index),
+    )
+    write_segment(
+        folder,
+        info,
+        clause_ids,
+        clause_docs,
+        np.array([local_of[p.clause_id] for p in passages], dtype=np.int32),
+        index,
+        postings,
+        words,
+    )
+    return info, embedded, reused
 
 
 class TqdmProgress:

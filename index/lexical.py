@@ -5,9 +5,10 @@ jieba's module-level tokenizer is process-global state, so every index gets its 
 `JiebaBase` loads it once (from jieba's marshal cache) and hands out cheap copies that each
 carry one corpus's user dictionary.
 
-BM25 is bm25s: its eager sparse index scores every passage for a query in one pass over the
-query terms' postings, so restricting a search to some documents is a numpy mask over the
-score array, not a loop over clauses.
+BM25 keeps term frequencies term by term (`Postings`) and scores at question time over the
+question's terms only: parts built at different times (index segments) combine under one set
+of corpus statistics, and the result is a full numpy row, so restricting a search to some
+documents is a mask, not a loop over clauses.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import bm25s
 import jieba
 import numpy as np
 
@@ -176,43 +176,127 @@ class ChineseTokenizer:
         return list(dict.fromkeys(self.tokenize(text)))
 
 
-class BM25Index:
-    """BM25 over pre-tokenised rows (one row per clause); scores are always a full numpy row."""
+class Postings:
+    """Term → (row, term frequency) lists over one set of rows, plus each row's length in tokens.
 
-    VOCAB_FILE = "rows.json"
+    Stored term by term (CSC order): scoring a query reads only its terms' lists. Frequencies,
+    not scores, are kept, so parts built at different times combine under one set of corpus
+    statistics (`BM25`).
+    """
 
-    def __init__(self, retriever: bm25s.BM25, n_rows: int) -> None:
-        self._retriever = retriever
-        self.n_rows = n_rows
+    FILES = ("indptr.npy", "rows.npy", "tf.npy", "lengths.npy")
+    VOCAB = "vocab.json"
+
+    def __init__(
+        self, terms: Sequence[str], indptr: np.ndarray, rows: np.ndarray, tf: np.ndarray, lengths: np.ndarray
+    ) -> None:
+        self.terms = list(terms)
+        self.vocab = {term: i for i, term in enumerate(self.terms)}
+        self.indptr = indptr
+        self.rows = rows
+        self.tf = tf
+        self.lengths = lengths
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.lengths)
 
     @classmethod
-    def build(cls, rows: Sequence[Sequence[str]], *, k1: float = 1.2, b: float = 0.75) -> BM25Index:
-        retriever = bm25s.BM25(k1=k1, b=b, method="lucene")
-        # An empty row still needs a token so bm25s keeps it in the matrix.
-        corpus = [list(tokens) if tokens else [""] for tokens in rows]
-        if not corpus:
-            corpus = [[""]]
-        retriever.index(corpus, show_progress=False)
-        return cls(retriever, len(rows))
+    def build(cls, rows: Sequence[Sequence[str]]) -> Postings:
+        vocab: dict[str, int] = {}
+        lengths = np.fromiter((len(tokens) for tokens in rows), dtype=np.int64, count=len(rows))
+        ids = np.fromiter(
+            (vocab.setdefault(token, len(vocab)) for tokens in rows for token in tokens),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        row_of_token = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+        # one sort of (term, row) keys gives every term's rows in order, with their counts
+        keys, counts = np.unique(ids * max(len(rows), 1) + row_of_token, return_counts=True)
+        term_of_key = keys // max(len(rows), 1)
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(term_of_key, minlength=len(vocab)), out=indptr[1:])
+        return cls(
+            list(vocab),
+            indptr,
+            (keys % max(len(rows), 1)).astype(np.int32),
+            counts.astype(np.float32),
+            lengths.astype(np.float32),
+        )
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(rows, frequencies) of a term, or None when no row has it."""
+        i = self.vocab.get(term)
+        if i is None:
+            return None
+        start, end = self.indptr[i], self.indptr[i + 1]
+        return self.rows[start:end], self.tf[start:end]
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        self._retriever.save(str(folder), show_progress=False)
-        (folder / self.VOCAB_FILE).write_text(json.dumps({"n_rows": self.n_rows}), encoding="utf-8")
+        for name, array in zip(self.FILES, (self.indptr, self.rows, self.tf, self.lengths), strict=True):
+            np.save(folder / name, array, allow_pickle=False)
+        (folder / self.VOCAB).write_text(json.dumps(self.terms, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> BM25Index:
-        retriever = bm25s.BM25.load(str(folder), show_progress=False)
-        n_rows = json.loads((folder / cls.VOCAB_FILE).read_text(encoding="utf-8"))["n_rows"]
-        return cls(retriever, n_rows)
+    def load(cls, folder: Path) -> Postings:
+        arrays = [np.load(folder / name, allow_pickle=False) for name in cls.FILES]
+        terms = json.loads((folder / cls.VOCAB).read_text(encoding="utf-8"))
+        return cls(terms, *arrays)
+
+
+class BM25:
+    """Lucene-variant BM25 over one or more `Postings` laid end to end (row numbers continue from
+    one part to the next); rows outside `alive` count for nothing, not even in the statistics."""
+
+    def __init__(
+        self, parts: Sequence[Postings], alive: np.ndarray | None = None, *, k1: float = 1.2, b: float = 0.75
+    ) -> None:
+        self.parts = list(parts)
+        self.offsets = np.cumsum([0] + [p.n_rows for p in self.parts])
+        self.n_rows = int(self.offsets[-1])
+        self.alive = alive
+        lengths = np.concatenate([p.lengths for p in self.parts]) if self.parts else np.zeros(0, dtype=np.float32)
+        live_lengths = lengths if alive is None else lengths[alive]
+        self.count = len(live_lengths)
+        self.average_length = float(live_lengths.mean()) if len(live_lengths) and live_lengths.sum() else 1.0
+        self.lengths = lengths
+        self.k1 = k1
+        self.b = b
+
+    @classmethod
+    def build(cls, rows: Sequence[Sequence[str]], *, k1: float = 1.2, b: float = 0.75) -> BM25:
+        return cls([Postings.build(rows)], k1=k1, b=b)
+
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        found = []
+        for offset, part in zip(self.offsets, self.parts, strict=False):
+            hit = part.postings(term)
+            if hit is not None:
+                found.append((hit[0].astype(np.int64) + offset, hit[1]))
+        if not found:
+            return None
+        rows = np.concatenate([r for r, _ in found])
+        tf = np.concatenate([f for _, f in found])
+        if self.alive is not None:
+            keep = self.alive[rows]
+            rows, tf = rows[keep], tf[keep]
+        return (rows, tf) if len(rows) else None
 
     def known(self, tokens: Iterable[str]) -> list[str]:
-        vocab = self._retriever.vocab_dict
-        return [t for t in dict.fromkeys(tokens) if t and t in vocab]
+        """The tokens some live row contains."""
+        return [t for t in dict.fromkeys(tokens) if t and self._postings(t) is not None]
 
     def scores(self, tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every row for the query tokens (zeros when none is in the vocabulary)."""
-        known = self.known(tokens)
-        if not known or self.n_rows == 0:
-            return np.zeros(self.n_rows, dtype=np.float32)
-        return np.asarray(self._retriever.get_scores(known), dtype=np.float32)[: self.n_rows]
+        """BM25 score of every row for the query tokens (zeros when no live row has any of them)."""
+        out = np.zeros(self.n_rows, dtype=np.float32)
+        for term in dict.fromkeys(tokens):
+            found = self._postings(term) if term else None
+            if found is None:
+                continue
+            rows, tf = found
+            df = len(rows)
+            idf = np.log1p((self.count - df + 0.5) / (df + 0.5))
+            norm = self.k1 * (1.0 - self.b + self.b * self.lengths[rows] / self.average_length)
+            out[rows] += (idf * tf / (tf + norm)).astype(np.float32)
+        return out

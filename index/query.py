@@ -279,17 +279,26 @@ class QueryReader:
         for doc in documents:
             self._add_document(doc)
         self._agencies: dict[str, list[tuple[int, float]]] = {}
+        # a large corpus names a few hundred agencies in hundreds of thousands of mentions
+        aliases_of: dict[tuple[str, str | None], set[str]] = {}
         for name, canonical, role, row in agency_mentions:
             weight = 1.0 if role == LEAD else 0.6
-            for alias in agency_aliases(name) | (agency_aliases(canonical) if canonical else set()):
+            aliases = aliases_of.get((name, canonical))
+            if aliases is None:
+                aliases = agency_aliases(name) | (agency_aliases(canonical) if canonical else set())
+                aliases_of[(name, canonical)] = aliases
+            for alias in aliases:
                 self._agencies.setdefault(alias, []).append((row, weight))
         self._agency_arrays = {
             alias: (np.array([r for r, _ in pairs], dtype=np.int64), np.array([w for _, w in pairs], dtype=np.float32))
             for alias, pairs in self._agencies.items()
         }
         self._references: dict[tuple[str, int], list[tuple[int, tuple[tuple[str, int], ...]]]] = {}
+        units_of: dict[str, tuple[tuple[str, int], ...]] = {}  # paths repeat from plan to plan
         for row, path in enumerate(clause_paths):
-            units = path_units(path)
+            units = units_of.get(path)
+            if units is None:
+                units = units_of[path] = path_units(path)
             if units:
                 self._references.setdefault(units[-1], []).append((row, units))
         self._place_table = self._place_docs.keys() | self._known_places | self._soft_docs.keys()

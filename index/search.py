@@ -17,7 +17,7 @@ clause passages, flat FAISS) share the clause table; scripts/evaluate.py runs al
 
 from __future__ import annotations
 
-import json
+import itertools
 import re
 import threading
 from collections.abc import Sequence
@@ -31,11 +31,8 @@ import numpy as np
 from .embed import Embedder
 from .errors import IndexMismatchError
 from .indexer import (
-    BM25_DIR,
     CLAUSES_DB,
-    PASSAGES,
     USER_WORDS,
-    VECTORS,
     EmbeddingCache,
     Manifest,
     check_manifest,
@@ -46,10 +43,11 @@ from .indexer import (
     search_parameters,
     stored_vectors,
 )
-from .lexical import BM25Index, ChineseTokenizer, JiebaBase, normalize_text
+from .lexical import BM25, ChineseTokenizer, JiebaBase, normalize_text
 from .models import Clause, Document, Hit
 from .passages import plain_passages
 from .query import QueryReader, QueryReading, clean_question
+from .segments import LoadedSegment, segments_root
 from .store import Store
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -118,15 +116,52 @@ class ClauseTable:
         return Hit(clause, self.documents[clause.doc_id], float(score), rank, explain=explain or {})
 
 
-def _load_table(snapshot: Store, clause_ids: Sequence[str]) -> ClauseTable:
-    documents = snapshot.documents()
-    by_id = {c.id: c for c in snapshot.clauses(retrievable_only=True)}
-    missing = [cid for cid in clause_ids if cid not in by_id]
+def _compose_table(
+    snapshot: Store,
+    manifest: Manifest,
+    segments: dict[str, LoadedSegment],
+    previous: HybridSearcher | None,
+) -> tuple[ClauseTable, np.ndarray]:
+    """The clause rows a build serves, segment by segment, and each passage's row (-1: not served).
+
+    Clauses of documents the previous searcher served in the same version are taken from it;
+    the others are read from the build's snapshot.
+    """
+    live = manifest.documents
+    reusable: dict[str, Clause] = {}
+    if previous is not None:
+        same = {d for d, doc in previous.table.documents.items() if live.get(d) == doc.sha256}
+        reusable = {c.id: c for c in previous.table.clauses if c.doc_id in same}
+    clause_ids: list[str] = []
+    passage_rows: list[np.ndarray] = []
+    for entry in manifest.segments:
+        segment = segments[entry["name"]]
+        served = set(entry["documents"])
+        keep = np.fromiter((d in served for d in segment.clause_docs), dtype=bool, count=len(segment.clause_docs))
+        row_of_local = np.full(len(keep), -1, dtype=np.int64)
+        row_of_local[keep] = np.arange(len(clause_ids), len(clause_ids) + int(keep.sum()))
+        clause_ids.extend(itertools.compress(segment.clause_ids, keep))
+        passage_rows.append(row_of_local[segment.passage_clauses])
+    loaded = _read_clauses(snapshot, [cid for cid in clause_ids if cid not in reusable])
+    clauses = [reusable.get(cid) or loaded.get(cid) for cid in clause_ids]
+    missing = sum(1 for c in clauses if c is None)
     if missing:
         raise IndexMismatchError(
-            f"索引与其条款库不一致（缺少 {len(missing)} 条条款）。请重建索引：python scripts/reindex.py --full"
+            f"索引与其条款库不一致（缺少 {missing} 条条款）。请重建索引：python scripts/reindex.py --full"
         )
-    return ClauseTable(documents, [by_id[cid] for cid in clause_ids])
+    rows = np.concatenate(passage_rows) if passage_rows else np.zeros(0, dtype=np.int64)
+    return ClauseTable(snapshot.documents(), clauses), rows  # type: ignore[arg-type]
+
+
+def _read_clauses(snapshot: Store, clause_ids: Sequence[str]) -> dict[str, Clause]:
+    """Clauses by id: one pass over the table for many, lookups by id for a few."""
+    if len(clause_ids) > 2000:
+        wanted = set(clause_ids)
+        return {c.id: c for c in snapshot.clauses(retrievable_only=True) if c.id in wanted}
+    out: dict[str, Clause] = {}
+    for start in range(0, len(clause_ids), 500):
+        out.update(snapshot.clauses_by_ids(clause_ids[start : start + 500]))
+    return out
 
 
 def _top(scores: np.ndarray, depth: int, floor: float = 0.0) -> np.ndarray:
@@ -139,66 +174,91 @@ def _top(scores: np.ndarray, depth: int, floor: float = 0.0) -> np.ndarray:
 
 
 class DenseIndex:
-    """FAISS inner-product index over unit passage vectors; each passage maps to one clause row.
+    """FAISS inner-product indexes over unit passage vectors (one per index segment, passage
+    numbers continuing from one to the next); each passage maps to one clause row, or to -1 when
+    its document is no longer served (a removed or replaced document in an older segment).
 
-    Without a filter the FAISS index answers (exact flat, or HNSW for large corpora). With one,
-    the allowed passages are few contiguous runs (passages are stored document by document), so
-    they are scored exactly over a zero-copy view of the stored vectors; a filter that allows
-    very many passages goes back to FAISS with an ID selector.
+    Without a filter each segment's FAISS index answers (exact flat; HNSW only for very large
+    segments), skipping passages no longer served. With a filter, the allowed passages are few
+    contiguous runs (passages are stored document by document), so they are scored exactly over
+    zero-copy views of the stored vectors; a filter that allows very many passages goes back to
+    FAISS with an ID selector.
     """
 
     EXACT_SUBSET = 20_000  # allowed passages up to which a filtered search is an exact numpy scan
 
-    def __init__(self, index: faiss.Index, passage_rows: np.ndarray, n_rows: int) -> None:
-        self.index = index
-        self.passage_rows = passage_rows
+    def __init__(self, indexes: Sequence[faiss.Index], passage_rows: np.ndarray, n_rows: int) -> None:
+        self.indexes = list(indexes)
+        self.offsets = np.cumsum([0] + [ix.ntotal for ix in self.indexes])
+        self.passage_rows = np.asarray(passage_rows, dtype=np.int64)
         self.n_rows = n_rows
-        self.vectors = stored_vectors(index)
+        self.served = self.passage_rows >= 0
+        self.all_served = bool(self.served.all())
+        self.vectors = [stored_vectors(ix) for ix in self.indexes]
 
     @classmethod
     def from_vectors(cls, vectors: np.ndarray, passage_rows: np.ndarray, n_rows: int) -> DenseIndex:
-        return cls(make_dense_index(vectors), passage_rows, n_rows)
+        return cls([make_dense_index(vectors)], passage_rows, n_rows)
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.offsets[-1])
 
     def per_clause(self, passage_scores: np.ndarray, floor: float) -> np.ndarray:
         """Best passage score per clause row."""
         out = np.full(self.n_rows, floor, dtype=np.float32)
         if len(passage_scores):
-            np.maximum.at(out, self.passage_rows, passage_scores[: len(self.passage_rows)])
+            rows, scores = self.passage_rows, passage_scores[: len(self.passage_rows)]
+            if not self.all_served:
+                rows, scores = rows[self.served], scores[self.served]
+            np.maximum.at(out, rows, scores)
         return out
 
     def clause_scores(self, query: np.ndarray, row_mask: np.ndarray | None, depth: int) -> np.ndarray:
         """Best passage similarity per clause row for the `depth`-ish best passages; -inf elsewhere."""
         out = np.full(self.n_rows, -np.inf, dtype=np.float32)
-        total = self.index.ntotal
-        if total == 0:
+        if self.ntotal == 0:
             return out
-        k = min(total, depth * 3)
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        params = None
+        allowed: np.ndarray | None = None
         if row_mask is not None:
-            allowed = row_mask[self.passage_rows]
-            count = int(allowed.sum())
-            if count == 0:
-                return out
-            if count <= self.EXACT_SUBSET:
-                ids, scores = self._exact(query[0], allowed, min(k, count))
-                np.maximum.at(out, self.passage_rows[ids], scores)
-                return out
-            params = search_parameters(self.index, np.packbits(allowed, bitorder="little"))
-            k = min(k, count)
-        scores, ids = self.index.search(query, k, params=params)
-        valid = ids[0] >= 0
-        np.maximum.at(out, self.passage_rows[ids[0][valid]], scores[0][valid])
+            allowed = self.served & row_mask[np.maximum(self.passage_rows, 0)]
+        elif not self.all_served:
+            allowed = self.served
+        count = self.ntotal if allowed is None else int(allowed.sum())
+        if count == 0:
+            return out
+        k = min(count, depth * 3)
+        if allowed is not None and count <= self.EXACT_SUBSET:
+            ids, scores = self._exact(query[0], allowed, k)
+            np.maximum.at(out, self.passage_rows[ids], scores)
+            return out
+        for index, start in zip(self.indexes, self.offsets, strict=False):
+            params = None
+            if allowed is not None:
+                part = allowed[start : start + index.ntotal]
+                if not part.any():
+                    continue
+                bitmap = np.packbits(part, bitorder="little")
+                params = search_parameters(index, bitmap)
+            scores, ids = index.search(query, min(k, index.ntotal), params=params)
+            valid = ids[0] >= 0
+            np.maximum.at(out, self.passage_rows[ids[0][valid] + start], scores[0][valid])
         return out
 
     def _exact(self, query: np.ndarray, allowed: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], allowed.view(np.int8), [0]))))
-        ids = np.concatenate([np.arange(a, b) for a, b in zip(edges[::2], edges[1::2], strict=True)])
-        scores = np.concatenate([self.vectors[a:b] @ query for a, b in zip(edges[::2], edges[1::2], strict=True)])
-        if len(ids) > k:
-            best = np.argpartition(-scores, k - 1)[:k]
-            ids, scores = ids[best], scores[best]
-        return ids, scores
+        ids, scores = [], []
+        for vectors, start in zip(self.vectors, self.offsets, strict=False):
+            part = allowed[start : start + len(vectors)]
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], part.view(np.int8), [0]))))
+            for a, b in zip(edges[::2], edges[1::2], strict=True):
+                ids.append(np.arange(a + start, b + start))
+                scores.append(vectors[a:b] @ query)
+        all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
+        if len(all_ids) > k:
+            best = np.argpartition(-all_scores, k - 1)[:k]
+            all_ids, all_scores = all_ids[best], all_scores[best]
+        return all_ids, all_scores
 
 
 class HybridSearcher:
@@ -210,7 +270,7 @@ class HybridSearcher:
         manifest: Manifest,
         table: ClauseTable,
         dense: DenseIndex,
-        bm25: BM25Index,
+        bm25: BM25,
         tokenizer: ChineseTokenizer,
         embedder: Embedder,
         snapshot: Store,
@@ -224,6 +284,7 @@ class HybridSearcher:
         self.tokenizer = tokenizer
         self.embedder = embedder
         self.snapshot = snapshot  # the build's clauses.db (read-only): documents and all units
+        self.segments: dict[str, LoadedSegment] = {}  # by name, for the next build's searcher to share
         self.params = params or FusionParams()
         mentions = [
             (a.name, a.canonical, a.role, row) for row, clause in enumerate(table.clauses) for a in clause.agencies
@@ -235,9 +296,20 @@ class HybridSearcher:
 
     @classmethod
     def load(
-        cls, folder: Path, embedder: Embedder, jieba_base: JiebaBase, params: FusionParams | None = None
+        cls,
+        folder: Path,
+        embedder: Embedder,
+        jieba_base: JiebaBase,
+        params: FusionParams | None = None,
+        *,
+        previous: HybridSearcher | None = None,
     ) -> HybridSearcher:
-        """Open a build folder; refuses one built by another model or format (IndexMismatchError)."""
+        """Open a build folder; refuses one built by another model or format (IndexMismatchError).
+
+        With `previous` (the searcher of an earlier build), the segments and clauses it already
+        holds are shared, not read again: loading the build that added one document reads only
+        that document's segment and clauses.
+        """
         folder = Path(folder)
         manifest = read_manifest(folder)
         check_manifest(manifest, embedder.model_id)
@@ -245,14 +317,26 @@ class HybridSearcher:
             raise IndexMismatchError(
                 f"索引向量维度 {manifest.dimension} 与模型（{embedder.dimension}）不一致。请重建索引：python scripts/reindex.py --full"
             )
-        layout = json.loads((folder / PASSAGES).read_text(encoding="utf-8"))
+        reuse = previous.segments if previous is not None and previous.manifest.model_id == manifest.model_id else {}
+        root = segments_root(folder.parent)
+        segments = {
+            entry["name"]: reuse.get(entry["name"]) or LoadedSegment(root / entry["name"], load_dense_index)
+            for entry in manifest.segments
+        }
         snapshot = Store(folder / CLAUSES_DB, readonly=True)
-        table = _load_table(snapshot, layout["clause_ids"])
-        passage_rows = np.asarray(layout["passage_rows"], dtype=np.int64)
-        dense = DenseIndex(load_dense_index(folder / VECTORS), passage_rows, len(table))
-        bm25 = BM25Index.load(folder / BM25_DIR)
+        try:
+            table, passage_rows = _compose_table(snapshot, manifest, segments, previous)
+        except BaseException:
+            snapshot.close()
+            raise
+        ordered = [segments[entry["name"]] for entry in manifest.segments]
+        dense = DenseIndex([s.dense for s in ordered], passage_rows, len(table))
+        served = dense.served
+        bm25 = BM25([s.postings for s in ordered], None if dense.all_served else served)
         words = (folder / USER_WORDS).read_text(encoding="utf-8").split()
-        return cls(folder, manifest, table, dense, bm25, jieba_base.tokenizer(words), embedder, snapshot, params)
+        searcher = cls(folder, manifest, table, dense, bm25, jieba_base.tokenizer(words), embedder, snapshot, params)
+        searcher.segments = segments
+        return searcher
 
     def close(self) -> None:
         self.snapshot.close()
@@ -465,7 +549,7 @@ class LexicalBaseline(_Baseline):
     def __init__(self, table: ClauseTable, jieba_base: JiebaBase) -> None:
         super().__init__(table)
         self.tokenizer = jieba_base.tokenizer()
-        self.bm25 = BM25Index.build([self.tokenizer.tokenize(c.text) for c in table.clauses])
+        self.bm25 = BM25.build([self.tokenizer.tokenize(c.text) for c in table.clauses])
 
     def search(self, question: str, *, top_k: int = 10) -> list[Hit]:
         text = clean_question(question)

@@ -131,7 +131,9 @@ class PlanService:
                 self._store = None
 
     def _load(self, folder: Path) -> HybridSearcher:
-        return HybridSearcher.load(folder, self.embedder, self._jieba, self._params)
+        # The live searcher's segments and clauses are shared with the new one: after adding a
+        # document only that document's segment is read.
+        return HybridSearcher.load(folder, self.embedder, self._jieba, self._params, previous=self._searcher)
 
     def searcher(self) -> HybridSearcher:
         """The live searcher; loads the first one synchronously, later builds in the background."""

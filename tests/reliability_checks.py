@@ -15,7 +15,6 @@ failures and a test can assert on the list and show it.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -183,13 +182,14 @@ def live_documents(settings: Any) -> dict[str, str]:
 def index_problems(settings: Any, model_id: str) -> list[str]:
     """Is the live index one complete, self-consistent build, and are the databases intact?
 
-    FAISS holds one vector per passage (a clause may have several passages), so "vector count
-    equals clause count" is checked as: ntotal == passages, and the passages cover every clause
-    of the manifest exactly (rows 0 … clause_count-1, each at least once).
+    A build serves each of its documents from exactly one of its segments (the version the
+    manifest names); FAISS holds one vector per passage (a clause may have several), so "vector
+    count equals clause count" is checked as: the served passages number the manifest's
+    passage_count and cover every served clause, and the served clauses are exactly the
+    snapshot's retrievable clauses.
     """
-    import faiss
-
-    from index.indexer import CLAUSES_DB, PASSAGES, VECTORS, check_manifest, read_manifest
+    from index.indexer import CLAUSES_DB, check_manifest, load_dense_index, read_manifest
+    from index.segments import LoadedSegment, segments_root
     from index.store import Store
 
     problems: list[str] = []
@@ -202,8 +202,8 @@ def index_problems(settings: Any, model_id: str) -> list[str]:
     try:
         manifest = read_manifest(folder)
         check_manifest(manifest, model_id)
-        layout = json.loads((folder / PASSAGES).read_text(encoding="utf-8"))
-        vectors = faiss.read_index(str(folder / VECTORS))
+        root = segments_root(folder.parent)
+        segments = [(LoadedSegment(root / e["name"], load_dense_index), list(e["documents"])) for e in manifest.segments]
     except Exception as error:
         return [*problems, f"live build {folder.name} unreadable: {type(error).__name__}: {error}"]
     if (verdict := sqlite_integrity(folder / CLAUSES_DB)) != "ok":
@@ -211,20 +211,31 @@ def index_problems(settings: Any, model_id: str) -> list[str]:
     with Store(folder / CLAUSES_DB, readonly=True) as snapshot:
         documents = {d.id: d.sha256 for d in snapshot.documents()}
         clauses = snapshot.clauses(retrievable_only=True)
-    clause_ids = layout["clause_ids"]
-    rows = layout["passage_rows"]
+    served_docs: list[str] = []
+    clause_ids: list[str] = []
+    passages = 0
+    for segment, docs in segments:
+        served_docs.extend(docs)
+        if segment.dense.d != manifest.dimension:
+            problems.append(f"FAISS dimension {segment.dense.d} != manifest {manifest.dimension} in {segment.name}")
+        if any(segment.info.documents.get(d) != manifest.documents.get(d) for d in docs):
+            problems.append(f"segment {segment.name} serves another version of a document than the manifest names")
+        local = {i for i, d in enumerate(segment.clause_docs) if d in set(docs)}
+        clause_ids.extend(segment.clause_ids[i] for i in sorted(local))
+        served_passages = [int(i) for i in segment.passage_clauses if int(i) in local]
+        passages += len(served_passages)
+        if set(served_passages) != local:
+            problems.append(f"the passages of segment {segment.name} do not cover every clause it serves")
     if not clauses:
         problems.append("the live build holds no clauses")
-    if vectors.ntotal != manifest.passage_count or len(rows) != manifest.passage_count:
-        problems.append(f"FAISS has {vectors.ntotal} vectors, manifest {manifest.passage_count}, map {len(rows)}")
-    if vectors.d != manifest.dimension:
-        problems.append(f"FAISS dimension {vectors.d} != manifest {manifest.dimension}")
+    if len(served_docs) != len(set(served_docs)) or set(served_docs) != set(manifest.documents):
+        problems.append("documents are not served by exactly one segment each")
+    if passages != manifest.passage_count:
+        problems.append(f"segments serve {passages} passages, manifest {manifest.passage_count}")
     if len(clause_ids) != manifest.clause_count or len(clauses) != manifest.clause_count:
         problems.append(
-            f"clause count: manifest {manifest.clause_count}, passages map {len(clause_ids)}, snapshot {len(clauses)}"
+            f"clause count: manifest {manifest.clause_count}, segments {len(clause_ids)}, snapshot {len(clauses)}"
         )
-    if set(rows) != set(range(len(clause_ids))):
-        problems.append("FAISS rows do not cover every clause of the build exactly")
     if set(clause_ids) != {c.id for c in clauses}:
         problems.append("the clause ids of the vectors and of the snapshot differ")
     if documents != manifest.documents:

@@ -50,8 +50,13 @@ def test_build_writes_complete_folder_and_manifest(settings: Settings) -> None:
     folder = current_build(settings.index_root)
     assert folder is not None and folder.name == report.build
     assert (settings.index_root / CURRENT).read_text().strip() == folder.name
-    for name in ("manifest.json", "clauses.db", "vectors.faiss", "passages.json", "userdict.txt", "bm25"):
+    for name in ("manifest.json", "clauses.db", "userdict.txt"):
         assert (folder / name).exists(), name
+    (entry,) = read_manifest(folder).segments
+    segment = settings.index_root / "segments" / entry["name"]
+    for name in ("segment.json", "clauses.json", "passages.npy", "vectors.faiss", "postings", "userdict.txt"):
+        assert (segment / name).exists(), name
+    assert sorted(entry["documents"]) == sorted(d.id for d in store.documents())
     manifest = read_manifest(folder)
     assert manifest.format_version == FORMAT_VERSION
     assert manifest.model_id == "fake-bigram-hash-64" and manifest.dimension == 64

@@ -2,8 +2,10 @@
 
 import jieba
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from index.lexical import STOPWORDS, BM25Index, agency_aliases, normalize_text, quoted_terms
+from index.lexical import BM25, STOPWORDS, Postings, agency_aliases, normalize_text, quoted_terms
 from tests.handmade import shared_jieba
 
 
@@ -45,16 +47,43 @@ def test_agency_aliases_and_quoted_terms() -> None:
 
 def test_bm25_scores_every_row_and_survives_save_load(tmp_path) -> None:
     rows = [["电梯", "安全", "隐患"], ["名牌", "安徽"], [], ["电梯", "维保"]]
-    index = BM25Index.build(rows)
+    index = BM25.build(rows)
     scores = index.scores(["电梯", "隐患"])
     assert scores.shape == (4,)
     assert scores[0] > scores[3] > 0 and scores[1] == 0 and scores[2] == 0
-    index.save(tmp_path / "bm25")
-    loaded = BM25Index.load(tmp_path / "bm25")
+    Postings.build(rows).save(tmp_path / "postings")
+    loaded = BM25([Postings.load(tmp_path / "postings")])
     assert np.allclose(loaded.scores(["电梯", "隐患"]), scores)
 
 
+def test_bm25_is_lucene_bm25() -> None:
+    rows = [["电梯", "电梯", "安全"], ["电梯"], ["名牌", "安徽", "品牌", "建设"]]
+    scores = BM25.build(rows, k1=1.2, b=0.75).scores(["电梯"])
+    average = 8 / 3
+    idf = np.log(1 + (3 - 2 + 0.5) / (2 + 0.5))
+    expected = [idf * tf / (tf + 1.2 * (0.25 + 0.75 * n / average)) for tf, n in ((2, 3), (1, 1))]
+    assert np.allclose(scores[:2], expected) and scores[2] == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(["电梯", "安全", "名牌", "标准", "计量", "品牌"]), max_size=6), min_size=1, max_size=30),
+    st.data(),
+)
+def test_bm25_over_parts_and_dead_rows_equals_bm25_over_the_live_rows(rows, data) -> None:
+    """Segments combine under one set of statistics: scoring parts laid end to end with some rows
+    dead gives exactly the scores of one index over the live rows alone."""
+    cut = data.draw(st.integers(0, len(rows)))
+    alive = np.array(data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows))), dtype=bool)
+    combined = BM25([Postings.build(rows[:cut]), Postings.build(rows[cut:])], alive)
+    alone = BM25.build([r for r, keep in zip(rows, alive, strict=True) if keep])
+    query = ["电梯", "品牌", "不存在"]
+    assert np.allclose(combined.scores(query)[alive], alone.scores(query), atol=1e-6)
+    assert not combined.scores(query)[~alive].any()
+    assert set(combined.known(query)) == set(alone.known(query))
+
+
 def test_bm25_unknown_or_no_tokens_give_zeros() -> None:
-    index = BM25Index.build([["电梯"], ["名牌"]])
+    index = BM25.build([["电梯"], ["名牌"]])
     assert not index.scores([]).any()
     assert not index.scores(["不存在的词", ""]).any()

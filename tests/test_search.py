@@ -135,7 +135,7 @@ def test_every_retrievable_clause_is_searchable(searcher: HybridSearcher) -> Non
     assert len(searcher.table) == count
 
 
-def test_dense_index_filtered_and_graph_paths_agree(monkeypatch) -> None:
+def test_dense_index_filtered_graph_and_segmented_paths_agree(monkeypatch) -> None:
     import faiss
     import numpy as np
 
@@ -147,9 +147,12 @@ def test_dense_index_filtered_and_graph_paths_agree(monkeypatch) -> None:
     faiss.normalize_L2(vectors)
     rows = np.sort(rng.integers(0, 1000, 3000))
     flat = DenseIndex.from_vectors(vectors, rows, 1000)
+    # the same passages in three segments laid end to end
+    parts = [indexer.make_dense_index(vectors[a:b]) for a, b in ((0, 1000), (1000, 1100), (1100, 3000))]
+    segmented = DenseIndex(parts, rows, 1000)
     monkeypatch.setattr(indexer, "HNSW_MIN_PASSAGES", 100)
     graph = DenseIndex.from_vectors(vectors, rows, 1000)
-    assert isinstance(graph.index, faiss.IndexHNSWFlat) and np.allclose(graph.vectors, vectors)
+    assert isinstance(graph.indexes[0], faiss.IndexHNSWFlat) and np.allclose(graph.vectors[0], vectors)
     query = vectors[5]
     mask = np.zeros(1000, dtype=bool)
     mask[100:300] = True
@@ -157,13 +160,32 @@ def test_dense_index_filtered_and_graph_paths_agree(monkeypatch) -> None:
     exact = flat.clause_scores(query, mask, 50)
     assert np.isfinite(exact).sum() > 0 and not np.isfinite(exact[~mask]).any()
     assert np.allclose(exact, graph.clause_scores(query, mask, 50))
+    assert np.allclose(exact, segmented.clause_scores(query, mask, 50))
     monkeypatch.setattr(DenseIndex, "EXACT_SUBSET", 0)  # the same filter through FAISS ID selectors
-    for index in (flat, graph):
+    for index in (flat, graph, segmented):
         via_faiss = index.clause_scores(query, mask, 50)
         assert not np.isfinite(via_faiss[~mask]).any()
         assert set(np.argsort(-via_faiss)[:10]) == set(np.argsort(-exact)[:10])
     unfiltered = flat.clause_scores(query, None, 50)
     assert set(np.argsort(-graph.clause_scores(query, None, 50))[:10]) == set(np.argsort(-unfiltered)[:10])
+    assert np.allclose(segmented.clause_scores(query, None, 50)[np.argsort(-unfiltered)[:20]], np.sort(unfiltered)[::-1][:20])
+
+
+def test_dense_index_never_returns_passages_no_longer_served() -> None:
+    import faiss
+    import numpy as np
+
+    from index.search import DenseIndex
+
+    rng = np.random.default_rng(2)
+    vectors = rng.standard_normal((400, 8)).astype("float32")
+    faiss.normalize_L2(vectors)
+    rows = np.arange(400) // 2
+    rows[:100] = -1  # the first 50 clauses' document was replaced: their passages are dead
+    dense = DenseIndex.from_vectors(vectors, rows, 200)
+    scores = dense.clause_scores(vectors[10], None, 400)  # the query is a dead passage itself
+    assert np.isfinite(scores[50:]).all() and not np.isfinite(scores[:50]).any()
+    assert dense.per_clause(np.ones(400, dtype=np.float32), 0.0)[:50].sum() == 0
 
 
 def test_best_excerpt_shows_the_sentence_that_answers() -> None:
