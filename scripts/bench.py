@@ -569,6 +569,7 @@ def worker_search(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
 def worker_add(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
     """Seconds for PlanService.add_file of one new document on top of a built index (on a copy)."""
     from index.indexer import CURRENT, current_build
+    from index.segments import SEGMENTS_DIR
     from index.service import PlanService
 
     source = Path(spec["data_dir"])
@@ -583,6 +584,7 @@ def worker_add(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
         for name in ("store.db", "embeddings.db"):
             shutil.copy2(source / name, data_dir / name)
         shutil.copytree(live, data_dir / "index" / live.name)
+        shutil.copytree(source / "index" / SEGMENTS_DIR, data_dir / "index" / SEGMENTS_DIR)
         (data_dir / "index" / CURRENT).write_text(live.name + "\n", encoding="utf-8")
         copy_s = time.perf_counter() - started
         corpus_dir = scratch / "corpus"  # add_file copies the file here; the build reads the store only
