@@ -1,18 +1,21 @@
 """Running the core's blocking calls without stalling anyone else, and showing that work happens.
 
 Search, parsing and indexing are plain blocking functions; the bot runs them in threads
-(`asyncio.to_thread`) so the event loop keeps serving every other chat. Long jobs report
-progress from their worker thread; `ProgressMessage` turns those reports into throttled edits
-of one message on the loop's side.
+(`asyncio.to_thread`; questions `run_in` the bot's own question pool) so the event loop keeps
+serving every other chat. Long jobs report progress from their worker thread; `ProgressMessage`
+turns those reports into throttled edits of one message on the loop's side.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import functools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters
@@ -31,9 +34,16 @@ async def run_blocking(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> 
     return await asyncio.to_thread(func, *args, **kwargs)
 
 
-async def with_typing(bot: Any, chat_id: int, delay: float, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-    """Run func in a thread; show "typing…" in the chat if it takes longer than delay seconds."""
-    task = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))
+async def run_in(pool: Executor | None, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run func in one of pool's threads (the loop's default executor when None), as `asyncio.to_thread`
+    does: with the caller's context variables."""
+    call = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(pool, call)
+
+
+async def with_typing(bot: Any, chat_id: int, delay: float, work: Awaitable[T]) -> T:
+    """Await work (e.g. `run_in(...)`); show "typing…" in the chat if it takes longer than delay seconds."""
+    task = asyncio.ensure_future(work)
     if delay > 0:
         await asyncio.wait({task}, timeout=delay)
     while not task.done():

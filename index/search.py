@@ -344,8 +344,9 @@ class HybridSearcher:
     # -- searching -------------------------------------------------------------------------
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._embed_lock:
-            return np.asarray(self.embedder.embed([text], kind="query"), dtype=np.float32)[0]
+        # No lock: PlanService's embedder (index/batching.py) runs one query pass at a time and lets
+        # concurrent questions share it; ONNX Runtime sessions are thread-safe anyway.
+        return np.asarray(self.embedder.embed([text], kind="query"), dtype=np.float32)[0]
 
     def read(self, question: str) -> QueryReading:
         return self.reader.read(question)

@@ -108,9 +108,15 @@ class PlanService:
 
     @property
     def embedder(self) -> Embedder:
+        """The configured (or given) embedder, wrapped once so that the query embeddings of
+        concurrent questions share forward passes (index/batching.py)."""
+        from .batching import QueryBatcher
+
         with self._lock:
             if self._embedder is None:
                 self._embedder = resolve_embedder(self.settings)
+            if not isinstance(self._embedder, QueryBatcher):
+                self._embedder = QueryBatcher(self._embedder)
             return self._embedder
 
     @property

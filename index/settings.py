@@ -28,6 +28,7 @@ class Settings:
     webhook_port: int = 8443
     top_k: int = 3
     log_level: str = "INFO"
+    ask_threads: int = 16  # bot: questions answered at once (their query embeddings share forward passes)
 
     @property
     def models_dir(self) -> Path:
@@ -69,4 +70,5 @@ class Settings:
             webhook_port=int(env.get("WEBHOOK_PORT") or 8443),
             top_k=int(env.get("TOP_K") or 3),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            ask_threads=max(1, int(env.get("ASK_THREADS") or 16)),
         )

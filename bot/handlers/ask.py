@@ -25,7 +25,7 @@ from index.query import agency_task_subject
 
 from .. import callbacks, render
 from ..state import BotState, get_state
-from ..work import send_messages, with_typing
+from ..work import run_in, send_messages, with_typing
 from .agency import pager as agency_pager
 
 MAX_QUESTION_CHARS = 500
@@ -98,10 +98,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     private = chat.type == ChatType.PRIVATE
     delay = state.options.typing_delay_private if private else state.options.typing_delay_group
     user = update.effective_user
-    result = await with_typing(
-        context.bot,
-        chat.id,
-        delay,
+    work = run_in(
+        state.question_pool,
         answer_or_lookup,
         state.service,
         question,
@@ -109,6 +107,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         user_id=user.id if user else None,
         chat_type=chat.type,
     )
+    result = await with_typing(context.bot, chat.id, delay, work)
     reply_to = None if private else message.message_id
     if isinstance(result, list):
         await send_clauses(context, chat.id, result, reply_to=reply_to)

@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 
 from .. import callbacks
 from ..state import get_state
-from ..work import run_blocking
+from ..work import run_blocking, run_in
 from .ask import send_answer, send_clauses
 
 EXPIRED = "这个按钮已过期，请重新提问。"
@@ -57,7 +57,8 @@ async def more_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     await query.answer()
     chat = query.message.chat
-    answer = await run_blocking(
+    answer = await run_in(
+        state.question_pool,
         state.service.ask,
         question,
         top_k=state.settings.top_k,

@@ -19,7 +19,7 @@ from index.models import Hit
 
 from .. import render
 from ..state import get_state
-from ..work import run_blocking
+from ..work import run_in
 
 EMPTY_HINT = "输入关键词或条款编号，如：电梯、西安 二(五)"
 NOTHING_FOUND = "没有找到相关条款，换个关键词试试"
@@ -58,7 +58,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             [], button=InlineQueryResultsButton(text=EMPTY_HINT, start_parameter="inline"), cache_time=300
         )
         return
-    hits = await run_blocking(inline_hits, state.service, text, state.options.inline_results)
+    hits = await run_in(state.question_pool, inline_hits, state.service, text, state.options.inline_results)
     unique = {result_id(hit): hit for hit in hits}
     results = [article(hit) for hit in unique.values()]
     button = None if results else InlineQueryResultsButton(text=NOTHING_FOUND, start_parameter="help")
