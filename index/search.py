@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -292,7 +291,6 @@ class HybridSearcher:
         self.reader = QueryReader(
             list(table.documents.values()), [c.doc_id for c in table.clauses], [c.path for c in table.clauses], mentions
         )
-        self._embed_lock = threading.Lock()
 
     @classmethod
     def load(

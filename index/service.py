@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .agency_names import agency_matches, annotate_canonical, default_table
+from .batching import QueryBatcher
 from .corpus import CorpusReport, corpus_files, file_sha256, sync_corpus
 from .embed import Embedder, FakeEmbedder
 from .errors import IndexBusyError, IndexMissingError, StoreError
@@ -110,8 +111,6 @@ class PlanService:
     def embedder(self) -> Embedder:
         """The configured (or given) embedder, wrapped once so that the query embeddings of
         concurrent questions share forward passes (index/batching.py)."""
-        from .batching import QueryBatcher
-
         with self._lock:
             if self._embedder is None:
                 self._embedder = resolve_embedder(self.settings)
