@@ -157,10 +157,7 @@ def _read_clauses(snapshot: Store, clause_ids: Sequence[str]) -> dict[str, Claus
     if len(clause_ids) > 2000:
         wanted = set(clause_ids)
         return {c.id: c for c in snapshot.clauses(retrievable_only=True) if c.id in wanted}
-    out: dict[str, Clause] = {}
-    for start in range(0, len(clause_ids), 500):
-        out.update(snapshot.clauses_by_ids(clause_ids[start : start + 500]))
-    return out
+    return snapshot.clauses_by_ids(clause_ids)
 
 
 def _top(scores: np.ndarray, depth: int, floor: float = 0.0) -> np.ndarray:
@@ -274,6 +271,7 @@ class HybridSearcher:
         embedder: Embedder,
         snapshot: Store,
         params: FusionParams | None = None,
+        segments: dict[str, LoadedSegment] | None = None,
     ) -> None:
         self.folder = folder
         self.manifest = manifest
@@ -283,7 +281,7 @@ class HybridSearcher:
         self.tokenizer = tokenizer
         self.embedder = embedder
         self.snapshot = snapshot  # the build's clauses.db (read-only): documents and all units
-        self.segments: dict[str, LoadedSegment] = {}  # by name, for the next build's searcher to share
+        self.segments = segments or {}  # by name, for the next build's searcher to share
         self.params = params or FusionParams()
         mentions = [
             (a.name, a.canonical, a.role, row) for row, clause in enumerate(table.clauses) for a in clause.agencies
@@ -329,12 +327,10 @@ class HybridSearcher:
             raise
         ordered = [segments[entry["name"]] for entry in manifest.segments]
         dense = DenseIndex([s.dense for s in ordered], passage_rows, len(table))
-        served = dense.served
-        bm25 = BM25([s.postings for s in ordered], None if dense.all_served else served)
+        bm25 = BM25([s.postings for s in ordered], None if dense.all_served else dense.served)
         words = (folder / USER_WORDS).read_text(encoding="utf-8").split()
-        searcher = cls(folder, manifest, table, dense, bm25, jieba_base.tokenizer(words), embedder, snapshot, params)
-        searcher.segments = segments
-        return searcher
+        tokenizer = jieba_base.tokenizer(words)
+        return cls(folder, manifest, table, dense, bm25, tokenizer, embedder, snapshot, params, segments)
 
     def close(self) -> None:
         self.snapshot.close()

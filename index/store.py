@@ -197,15 +197,19 @@ class Store:
         return [_clause_from_row(r, agencies.get(r[0], [])) for r in rows]
 
     def clauses_by_ids(self, clause_ids: Iterable[str]) -> dict[str, Clause]:
+        """Clauses by id, any number of ids (queried in chunks under SQLite's variable limit)."""
         ids = list(dict.fromkeys(clause_ids))
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
+        rows: list[Any] = []
+        agency_rows: list[Any] = []
         with self._lock:
-            rows = self.db.execute(f"SELECT {_CLAUSE_COLUMNS} FROM clauses WHERE id IN ({marks})", ids).fetchall()
-            agency_rows = self.db.execute(
-                f"SELECT clause_id, name, role, canonical FROM agencies WHERE clause_id IN ({marks}) ORDER BY ord", ids
-            ).fetchall()
+            for start in range(0, len(ids), _ID_CHUNK):
+                chunk = ids[start : start + _ID_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows += self.db.execute(f"SELECT {_CLAUSE_COLUMNS} FROM clauses WHERE id IN ({marks})", chunk).fetchall()
+                agency_rows += self.db.execute(
+                    f"SELECT clause_id, name, role, canonical FROM agencies WHERE clause_id IN ({marks}) ORDER BY ord",
+                    chunk,
+                ).fetchall()
         agencies: dict[str, list[Agency]] = {}
         for clause_id, name, role, canonical in agency_rows:
             agencies.setdefault(clause_id, []).append(Agency(name, role, canonical))
@@ -325,6 +329,7 @@ class Store:
             return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+_ID_CHUNK = 500  # ids per IN (…) query
 _DOC_COLUMNS = "id, title, doc_number, issuer, date, region, source, sha256, supersedes"
 _CLAUSE_COLUMNS = "id, doc_id, number, path, level, kind, heading, text, parent_id, ord, retrievable"
 

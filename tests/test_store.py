@@ -140,3 +140,13 @@ def test_store_is_safe_across_threads(store: Store) -> None:
     assert errors == []
     assert store.stats()["questions"] == 160
     assert store.integrity_ok()
+
+
+def test_clauses_by_ids_takes_more_ids_than_sqlite_has_variables(tmp_path: Path) -> None:
+    from tests.handmade import make_store, xian
+
+    store = make_store(tmp_path / "store.db", [xian()])
+    wanted = [c.id for c in xian().clauses]
+    found = store.clauses_by_ids([f"missing-{i}" for i in range(300_000)] + wanted)
+    assert set(found) == set(wanted)
+    assert all(found[c.id].agencies == c.agencies for c in xian().clauses)
