@@ -482,10 +482,8 @@ def _null_similarity(embedder: Embedder, index: faiss.Index) -> float:
     return float(np.max(scores[:, 0]))
 
 
-def _reusable_segments(settings: Settings, previous: Manifest | None, embedder: Embedder) -> list[SegmentInfo]:
-    """The previous build's segments, when this code and model can extend them; else none."""
-    if previous is None or previous.format_version != FORMAT_VERSION or previous.code_version != CODE_VERSION:
-        return []
+def _reusable_segments(settings: Settings, previous: Manifest, embedder: Embedder) -> list[SegmentInfo]:
+    """The segments of a previous build of this format and code, when this model can extend them."""
     if previous.model_id != embedder.model_id:
         return []
     root = segments_root(settings.index_root)
@@ -545,7 +543,7 @@ def build_index_locked(
     folder = index_root / f"build-{utc_stamp()}-{os.getpid()}"
     folder.mkdir()
     try:
-        reusable = [] if full else _reusable_segments(settings, previous, embedder)
+        reusable = _reusable_segments(settings, previous, embedder) if current and not full else []
         report = _write_build(folder, store, embedder, jieba_base, reusable, full=full, progress=progress, settings=settings)
         fsync_tree(folder)
         _point_current(index_root, folder)
@@ -590,7 +588,8 @@ def _write_build(
         documents = snapshot.documents()
         live = {d.id: d.sha256 for d in documents}
         plan = plan_segments(live, reusable)
-        fresh_docs = [d for d in documents if d.id in set(plan.fresh)]
+        fresh_ids = set(plan.fresh)
+        fresh_docs = [d for d in documents if d.id in fresh_ids]
         clauses_by_doc = _clauses_of(snapshot, [d.id for d in fresh_docs])
     words: set[str] = set()
     for info, _ in plan.kept:
@@ -652,7 +651,8 @@ def _write_segment(
     passages = []
     clause_counts: dict[str, int] = {}
     passage_counts: dict[str, int] = {}
-    for doc in sorted(documents, key=lambda d: d.id):
+    documents = sorted(documents, key=lambda d: d.id)
+    for doc in documents:
         doc_clauses = clauses_by_doc.get(doc.id, [])
         retrievable = [c.id for c in doc_clauses if c.retrievable]
         clause_ids.extend(retrievable)
@@ -685,7 +685,7 @@ def _write_segment(
         code_version=CODE_VERSION,
         model_id=embedder.model_id,
         dimension=embedder.dimension,
-        documents={d.id: d.sha256 for d in sorted(documents, key=lambda d: d.id)},
+        documents={d.id: d.sha256 for d in documents},
         clauses=clause_counts,
         passages=passage_counts,
         null_similarity=_null_similarity(embedder, index),

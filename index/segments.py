@@ -125,7 +125,7 @@ def plan_segments(
             kept.append((info, docs))
     fresh = [d for d in live if d not in served]
     total = sum(info.passage_count for info, _ in kept)
-    dead = sum(n for info, docs in kept for d, n in info.passages.items() if d not in docs)
+    dead = sum(n for info, _ in kept for d, n in info.passages.items() if served.get(d) != info.name)
     if total and dead > max_dead_share * total:
         return SegmentPlan([], list(live), [info.name for info, _ in kept], rewrite_all=True)
     merged: list[str] = []
