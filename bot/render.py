@@ -20,9 +20,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from index.agency_names import display_name
+from index.build.passages import body_text
 from index.models import LEAD, SUPPORT, Agency, Clause, Document, Hit, ParsedDocument
-from index.passages import body_text
+from index.text.agencies import display_name
 
 MAX_MESSAGE = 4096
 EXCERPT_CHARS = 180

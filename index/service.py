@@ -17,12 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .agency_names import agency_matches, annotate_canonical, default_table
-from .batching import QueryBatcher
-from .corpus import CorpusReport, corpus_files, file_sha256, sync_corpus
-from .embed import Embedder, FakeEmbedder
-from .errors import IndexBusyError, IndexMissingError, StoreError
-from .indexer import (
+from index.build.builder import (
     FORMAT_VERSION,
     IndexReport,
     build_index_locked,
@@ -31,13 +26,18 @@ from .indexer import (
     current_build,
     read_manifest,
 )
-from .lexical import JiebaBase, agency_aliases, normalize_text
-from .models import LEAD, Agency, Clause, Document, Hit, ParsedDocument
-from .query import doc_number_key, issuer_place, region_aliases
-from .search import FusionParams, HybridSearcher
-from .settings import Settings
-from .store import UNCHANGED, AddResult, Store
-from .versions import apply_versions, detect_versions, version_note
+from index.embed.backends import Embedder, FakeEmbedder
+from index.embed.batching import QueryBatcher
+from index.errors import IndexBusyError, IndexMissingError, StoreError
+from index.models import LEAD, Agency, Clause, Document, Hit, ParsedDocument
+from index.search.lexical import JiebaBase, agency_aliases, normalize_text
+from index.search.question import doc_number_key, issuer_place, region_aliases
+from index.search.searcher import FusionParams, HybridSearcher
+from index.settings import Settings
+from index.store.corpus import CorpusReport, corpus_files, file_sha256, sync_corpus
+from index.store.database import UNCHANGED, AddResult, Store
+from index.store.versions import apply_versions, detect_versions, version_note
+from index.text.agencies import agency_matches, annotate_canonical, default_table
 
 Progress = Callable[[int, int, str], None]
 
@@ -77,7 +77,7 @@ def resolve_embedder(settings: Settings) -> Embedder:
     if name.startswith(FAKE_MODEL_PREFIX):
         size = name[len(FAKE_MODEL_PREFIX) :]
         return FakeEmbedder(int(size) if size.isdigit() else 64)
-    from .embed import load_embedder  # imports the model stack only when a real model is wanted
+    from index.embed.backends import load_embedder  # imports the model stack only when a real model is wanted
 
     return load_embedder(settings)
 
@@ -363,7 +363,7 @@ class PlanService:
     def preview_file(self, path: Path) -> ParsedDocument:
         if self._parse is not None:
             return self._parse(Path(path))
-        from .parse import parse_file
+        from index.ingest.parse import parse_file
 
         parsed = parse_file(Path(path))
         annotate_canonical(parsed)

@@ -22,13 +22,13 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 
-from index.agency_names import display_name  # noqa: E402
+from index.build.builder import TqdmProgress  # noqa: E402
 from index.errors import QualityPlanError  # noqa: E402
-from index.indexer import TqdmProgress  # noqa: E402
 from index.models import LEAD, Hit  # noqa: E402
-from index.search import best_excerpt  # noqa: E402
+from index.search.searcher import best_excerpt  # noqa: E402
 from index.service import Answer, PlanService  # noqa: E402
 from index.settings import Settings  # noqa: E402
+from index.text.agencies import display_name  # noqa: E402
 
 EXCERPT_CHARS = 160
 

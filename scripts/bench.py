@@ -149,7 +149,7 @@ class StageTimer:
 
 
 def _jieba(settings: Settings) -> Any:
-    from index.lexical import JiebaBase
+    from index.search.lexical import JiebaBase
 
     return JiebaBase(settings.data_dir / "cache")
 
@@ -165,8 +165,8 @@ def _load_model(settings: Settings) -> tuple[Any, float]:
 
 def _sentence_vectors(settings: Settings, embedder: Any, bench_root: Path) -> Any:
     """Real vectors of every seed sentence (cached under DATA_DIR/bench)."""
-    from index.indexer import EmbeddingCache, embed_with_cache
-    from index.synthetic import SentenceVectors, read_seed_texts, seed_material
+    from index.bench.synthetic import SentenceVectors, read_seed_texts, seed_material
+    from index.build.builder import EmbeddingCache, embed_with_cache
 
     material = seed_material(read_seed_texts(settings.corpus_dir))
     sentences = material.sentences()
@@ -179,22 +179,22 @@ def _sentence_vectors(settings: Settings, embedder: Any, bench_root: Path) -> An
 
 
 def _generator(settings: Settings) -> Any:
-    from index.synthetic import CorpusGenerator, read_seed_texts, seed_material
+    from index.bench.synthetic import CorpusGenerator, read_seed_texts, seed_material
 
     return CorpusGenerator(seed_material(read_seed_texts(settings.corpus_dir)))
 
 
 def _progress(quiet: bool) -> Any:
-    from index.indexer import TqdmProgress
+    from index.build.builder import TqdmProgress
 
     return TqdmProgress(disable=quiet)
 
 
 def worker_build(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
     """Build (or reuse) the index of one scale; report how long each stage took."""
-    from index.indexer import current_build
+    from index.bench.synthetic import SyntheticEmbedder, write_corpus
+    from index.build.builder import current_build
     from index.service import PlanService
-    from index.synthetic import SyntheticEmbedder, write_corpus
 
     data_dir = Path(spec["data_dir"])
     record = data_dir / "build.json"
@@ -275,7 +275,7 @@ class CachedTokens:
     def __init__(self, jieba_base: Any, folder: Path, name: str) -> None:
         import jieba
 
-        import index.lexical as lexical
+        import index.search.lexical as lexical
 
         self.base = jieba_base
         key = short_hash(Path(lexical.__file__).read_text(encoding="utf-8"), jieba.__version__)
@@ -320,7 +320,7 @@ class CachedTokenizer:
 
 
 def _questions(settings: Settings, spec: dict[str, Any]) -> tuple[list[Any], list[str]]:
-    from index.evaluation import load_questions
+    from index.bench.evaluation import load_questions
 
     dev_path = Path(spec["dev"])
     dev = load_questions(dev_path) if dev_path.is_file() else []
@@ -477,11 +477,11 @@ def _faiss_choices(searcher: Any, questions: list[str], quick: bool) -> dict[str
 
 def worker_search(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
     """Load model and index, measure memory, then latency and quality of ours vs both baselines."""
-    from index.evaluation import evaluate
-    from index.indexer import EmbeddingCache
-    from index.search import DenseBaseline, LexicalBaseline
+    from index.bench.evaluation import evaluate
+    from index.bench.synthetic import SyntheticEmbedder
+    from index.build.builder import EmbeddingCache
+    from index.search.searcher import DenseBaseline, LexicalBaseline
     from index.service import PlanService
-    from index.synthetic import SyntheticEmbedder
 
     data_dir = Path(spec["data_dir"])
     real, model_s = _load_model(settings)
@@ -568,8 +568,8 @@ def worker_search(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
 
 def worker_add(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
     """Seconds for PlanService.add_file of one new document on top of a built index (on a copy)."""
-    from index.indexer import CURRENT, current_build
-    from index.segments import SEGMENTS_DIR
+    from index.build.builder import CURRENT, current_build
+    from index.build.segments import SEGMENTS_DIR
     from index.service import PlanService
 
     source = Path(spec["data_dir"])
@@ -625,9 +625,9 @@ def worker_add(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
 
 def worker_embed(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
     """Passages/s of one backend on the seed plans' real contextual passages, and one query's latency."""
-    from index.indexer import CLAUSES_DB, EMBED_BATCH, current_build
-    from index.passages import contextual_passages
-    from index.store import Store
+    from index.build.builder import CLAUSES_DB, EMBED_BATCH, current_build
+    from index.build.passages import contextual_passages
+    from index.store.database import Store
 
     backend = spec["backend"]
     embedder, load_s = _load_model(settings.with_(embedding_backend=backend))
@@ -682,10 +682,10 @@ def worker_model(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
                 return {"error": (done.stderr or done.stdout).strip()[-500:], "how": str(script.name)}
             how = "scripts/build_model.py --onnx (what the first run with EMBEDDING_BACKEND=auto builds)"
         else:
-            from index.e5convert import ensure_default_model
+            from index.embed.e5convert import ensure_default_model
 
             ensure_default_model(Path(fresh) / "models", onnx=True)
-            how = "index.e5convert.ensure_default_model (scripts/build_model.py missing)"
+            how = "index.embed.e5convert.ensure_default_model (scripts/build_model.py missing)"
         seconds = time.perf_counter() - started
         size = folder_mb(Path(fresh) / "models")
     return {"seconds": round(seconds, 1), "models_mb": size, "how": how}
@@ -798,8 +798,8 @@ def machine_info(settings: Settings) -> dict[str, Any]:
 
 
 def _scale_key(settings: Settings, fingerprint: str) -> str:
-    from index.indexer import CODE_VERSION, FORMAT_VERSION
-    from index.synthetic import GENERATOR_VERSION
+    from index.bench.synthetic import GENERATOR_VERSION
+    from index.build.builder import CODE_VERSION, FORMAT_VERSION
 
     return short_hash(GENERATOR_VERSION, fingerprint, settings.embedding_model, str(FORMAT_VERSION), CODE_VERSION)
 
@@ -1068,7 +1068,7 @@ def main(argv: list[str] | None = None) -> int:
         print(RESULT_TAG + json.dumps(result, ensure_ascii=False), flush=True)
         return 0
 
-    from index.synthetic import GENERATOR_VERSION, read_seed_texts, seed_material
+    from index.bench.synthetic import GENERATOR_VERSION, read_seed_texts, seed_material
 
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     sizes = parse_sizes(args.clauses)

@@ -58,7 +58,7 @@ def paragraphs(settings: Settings) -> list[str]:
 
 def worker(backend: str, n_queries: int) -> dict:
     """One backend, in this process."""
-    from index.embed import load_embedder
+    from index.embed.backends import load_embedder
 
     settings = Settings.from_env().with_(embedding_backend=backend)
     started = time.perf_counter()
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(args.worker, args.queries)))
         return 0
 
-    from index.e5convert import ensure_default_model
+    from index.embed.e5convert import ensure_default_model
 
     try:
         ensure_default_model(Settings.from_env().models_dir, onnx=True)

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import argparse  # noqa: E402
 import time  # noqa: E402
 
-from index.e5convert import ensure_default_model, onnx_path  # noqa: E402
+from index.embed.e5convert import ensure_default_model, onnx_path  # noqa: E402
 from index.errors import ModelError  # noqa: E402
 from index.settings import Settings  # noqa: E402
 

@@ -19,10 +19,10 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402
 
+from index.bench.evaluation import AGENCY_DEFINITION, Scores, evaluate, load_questions  # noqa: E402
+from index.build.builder import EmbeddingCache, TqdmProgress  # noqa: E402
 from index.errors import QualityPlanError  # noqa: E402
-from index.evaluation import AGENCY_DEFINITION, Scores, evaluate, load_questions  # noqa: E402
-from index.indexer import EmbeddingCache, TqdmProgress  # noqa: E402
-from index.search import DenseBaseline, LexicalBaseline  # noqa: E402
+from index.search.searcher import DenseBaseline, LexicalBaseline  # noqa: E402
 from index.service import PlanService  # noqa: E402
 from index.settings import Settings  # noqa: E402
 

@@ -18,8 +18,8 @@ import json  # noqa: E402
 import os  # noqa: E402
 
 from index.errors import QualityPlanError  # noqa: E402
+from index.ingest.parse import parse_file  # noqa: E402
 from index.models import LEAD, ParsedDocument  # noqa: E402
-from index.parse import parse_file  # noqa: E402
 
 
 def outline(parsed: ParsedDocument) -> str:

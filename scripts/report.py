@@ -16,7 +16,7 @@ import json  # noqa: E402
 
 from index.errors import QualityPlanError  # noqa: E402
 from index.settings import Settings  # noqa: E402
-from index.store import Store  # noqa: E402
+from index.store.database import Store  # noqa: E402
 
 STAT_LABELS = {
     "documents": "文件",

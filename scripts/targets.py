@@ -17,10 +17,10 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 
 from index.errors import QualityPlanError  # noqa: E402
+from index.features.targets import collect_targets, comparison_rows  # noqa: E402
+from index.features.tasks import resolve_document  # noqa: E402
 from index.settings import Settings  # noqa: E402
-from index.targets import collect_targets, comparison_rows  # noqa: E402
-from index.tasks import resolve_document  # noqa: E402
-from index.versions import detect_versions, report_store  # noqa: E402
+from index.store.versions import detect_versions, report_store  # noqa: E402
 
 
 def markdown(rows: list[dict[str, str]]) -> str:
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         links = detect_versions(documents)
         superseded = {doc_id for doc_id, link in links.items() if link.superseded_by}
         if args.chart is not None and targets:
-            from index.charts import targets_chart
+            from index.features.charts import targets_chart
 
             args.chart.write_bytes(targets_chart(targets, title=args.keyword or "目标对比"))
             print(f"已写入图表 {args.chart}", file=sys.stderr)

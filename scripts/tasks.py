@@ -18,8 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import argparse  # noqa: E402
 
 from index.errors import QualityPlanError  # noqa: E402
-from index.settings import Settings  # noqa: E402
-from index.tasks import (  # noqa: E402
+from index.features.tasks import (  # noqa: E402
     FORMATS,
     agency_task_rows,
     document_task_rows,
@@ -27,7 +26,8 @@ from index.tasks import (  # noqa: E402
     resolve_document,
     table_title,
 )
-from index.versions import report_store  # noqa: E402
+from index.settings import Settings  # noqa: E402
+from index.store.versions import report_store  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 
 from index.errors import ReadError
-from index.lexical import JiebaBase
 from index.models import LEAD, SUPPORT, Agency, Clause, Document, ParsedDocument
-from index.store import Store
+from index.search.lexical import JiebaBase
+from index.store.database import Store
 
 
 def file_text(key: str, title: str | None) -> str:

@@ -443,7 +443,7 @@ def bad_uploads(*, huge_bytes: int = 25 * 1024 * 1024, bomb_bytes: int = 256 * 1
 
 def synthetic_documents(count: int, start: int = 0, seed: int = 7) -> list[tuple[str, str]]:
     """(file name, text) of synthetic plans made from the bundled seeds (index/synthetic.py)."""
-    from index.synthetic import CorpusGenerator, read_seed_texts, seed_material
+    from index.bench.synthetic import CorpusGenerator, read_seed_texts, seed_material
 
     generator = CorpusGenerator(seed_material(read_seed_texts(CORPUS)), seed=seed)
     return [(doc.name, doc.text) for doc in (generator.document(i) for i in range(start, start + count))]

@@ -32,8 +32,8 @@ from bot.handlers.ask import answer_or_lookup, clean_question
 from bot.handlers.errors import APOLOGY
 from bot.redact import install_token_filter
 from bot.state import BotOptions
+from index.build.builder import MANIFEST
 from index.errors import IndexBusyError, QualityPlanError
-from index.indexer import MANIFEST
 from tests.reliability_bot import (
     button_data,
     buttons,

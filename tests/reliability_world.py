@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from index.lexical import JiebaBase
+from index.search.lexical import JiebaBase
 from index.service import PlanService
 from index.settings import Settings
 from tests.reliability_inputs import write_corpus
@@ -116,7 +116,7 @@ def store_counts(settings: Settings) -> dict[str, int]:
 
 
 def corpus_hashes(settings: Settings) -> dict[str, str]:
-    from index.corpus import corpus_files, file_sha256
+    from index.store.corpus import corpus_files, file_sha256
 
     return {p.name: file_sha256(p) for p in corpus_files(settings.corpus_dir)}
 

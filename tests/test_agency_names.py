@@ -7,7 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.agency_names import (
+from index.errors import AgencyDataError
+from index.ingest.parse import parse_file
+from index.models import Agency, Document
+from index.text.agencies import (
     AgencyTable,
     agency_matches,
     agency_query_names,
@@ -17,9 +20,6 @@ from index.agency_names import (
     display_name,
     document_level,
 )
-from index.errors import AgencyDataError
-from index.models import Agency, Document
-from index.parse import parse_file
 from tests.conftest import CORPUS_DIR
 
 

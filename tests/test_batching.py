@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.batching import QueryBatcher
-from index.embed import FakeEmbedder
+from index.embed.backends import FakeEmbedder
+from index.embed.batching import QueryBatcher
 from index.errors import ModelError
 from index.service import PlanService
 from index.settings import Settings

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import e5convert
-from index.e5convert import (
+from index.embed import e5convert
+from index.embed.backends import FakeEmbedder, OnnxEmbedder, load_embedder, resolve_backend
+from index.embed.e5convert import (
     BuiltModel,
     builtin_model_id,
     convert,
@@ -27,7 +28,6 @@ from index.e5convert import (
     read_e5_file,
     sha256_of,
 )
-from index.embed import FakeEmbedder, OnnxEmbedder, load_embedder, resolve_backend
 from index.errors import ModelError
 from index.settings import DEFAULT_MODEL, Settings
 

@@ -7,9 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embed import FakeEmbedder
-from index.errors import IndexBusyError, IndexMismatchError
-from index.indexer import (
+from index.build.builder import (
     CURRENT,
     FORMAT_VERSION,
     KEEP_BUILDS,
@@ -18,7 +16,9 @@ from index.indexer import (
     current_build,
     read_manifest,
 )
-from index.search import HybridSearcher
+from index.embed.backends import FakeEmbedder
+from index.errors import IndexBusyError, IndexMismatchError
+from index.search.searcher import HybridSearcher
 from index.settings import Settings
 from tests.handmade import anhui, make_store, shared_jieba, taiyuan, xian
 
@@ -157,7 +157,7 @@ def test_empty_store_builds_an_empty_but_valid_index(settings: Settings) -> None
 
 
 def test_tokens_are_cached_and_only_texts_with_new_words_are_cut_again(tmp_path: Path) -> None:
-    from index.indexer import TokenCache, tokenize_with_cache
+    from index.build.builder import TokenCache, tokenize_with_cache
 
     texts = ["推进质量强市建设，开展特种设备安全攻坚", "开展电梯安全攻坚行动", "加强龘龘工程监管工作"]
     cache = TokenCache(tmp_path / "embeddings.db")

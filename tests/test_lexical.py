@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.lexical import BM25, STOPWORDS, Postings, agency_aliases, normalize_text, quoted_terms
+from index.search.lexical import BM25, STOPWORDS, Postings, agency_aliases, normalize_text, quoted_terms
 from tests.handmade import shared_jieba
 
 

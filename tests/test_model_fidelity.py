@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.e5convert import BuiltModel, ensure_default_model, source_file
-from index.embed import OnnxEmbedder, SentenceTransformerEmbedder, load_embedder
+from index.embed.backends import OnnxEmbedder, SentenceTransformerEmbedder, load_embedder
+from index.embed.e5convert import BuiltModel, ensure_default_model, source_file
 from index.errors import ModelError
 from index.settings import Settings
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from index.ingest.parse import parse_file
 from index.models import KIND_CLAUSE, KIND_PARAGRAPH, KIND_SECTION, LEAD, SUPPORT
-from index.parse import parse_file
 
 SHARED = Path(__file__).parents[1].parent / "shared"
 EXPECTATIONS = SHARED / "eval" / "seed_parse_expectations.json"

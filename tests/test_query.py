@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.query import (
+from index.search.question import (
     MAX_QUERY_CHARS,
     QueryReader,
     agency_task_subject,

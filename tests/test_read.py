@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import index.read as read_module
+import index.ingest.read as read_module
 from index.errors import (
     CorruptFileError,
     EncodingError,
@@ -20,9 +20,9 @@ from index.errors import (
     ReadError,
     UnsupportedFormatError,
 )
+from index.ingest.parse import parse_file
+from index.ingest.read import decode_text, read_document
 from index.models import LEAD, SUPPORT
-from index.parse import parse_file
-from index.read import decode_text, read_document
 from tests.parse_fixtures import (
     PLAN_LINES,
     fold,
@@ -338,7 +338,7 @@ def _as_html(lines: list[str]) -> str:
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
 def test_seed_parses_the_same_in_every_format(tmp_path, seed, fmt):
     """The same plan as GBK/UTF-16 text, Word, a folded PDF text layer or a web page parses alike."""
-    from index.read import split_paragraphs
+    from index.ingest.read import split_paragraphs
 
     expected = signature(parse_file(seed))
     text = seed.read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from index.store import Store
+from index.store.database import Store
 from tests.conftest import ROOT
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from index.models import LEAD, SUPPORT
-from index.parse import parse_text
-from index.responsibility import (
+from index.ingest.parse import parse_text
+from index.ingest.responsibility import (
     find_responsibility,
     is_agency_name,
     is_responsibility_line,
@@ -14,6 +13,7 @@ from index.responsibility import (
     parse_responsibility_lines,
     split_names,
 )
+from index.models import LEAD, SUPPORT
 
 L, S = LEAD, SUPPORT
 

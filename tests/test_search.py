@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import FakeEmbedder
-from index.indexer import EmbeddingCache, build_index, current_build
-from index.passages import body_text, context_line, contextual_passages, plain_passages, split_windows
-from index.search import DenseBaseline, HybridSearcher, LexicalBaseline
+from index.build.builder import EmbeddingCache, build_index, current_build
+from index.build.passages import body_text, context_line, contextual_passages, plain_passages, split_windows
+from index.embed.backends import FakeEmbedder
+from index.search.searcher import DenseBaseline, HybridSearcher, LexicalBaseline
 from index.settings import Settings
 from tests.handmade import all_documents, make_store, shared_jieba, taiyuan, xian
 
@@ -139,8 +139,8 @@ def test_dense_index_filtered_graph_and_segmented_paths_agree(monkeypatch) -> No
     import faiss
     import numpy as np
 
-    from index import indexer
-    from index.search import DenseIndex
+    from index.build import builder as indexer
+    from index.search.searcher import DenseIndex
 
     rng = np.random.default_rng(1)
     vectors = rng.standard_normal((3000, 16)).astype("float32")
@@ -175,7 +175,7 @@ def test_dense_index_never_returns_passages_no_longer_served() -> None:
     import faiss
     import numpy as np
 
-    from index.search import DenseIndex
+    from index.search.searcher import DenseIndex
 
     rng = np.random.default_rng(2)
     vectors = rng.standard_normal((400, 8)).astype("float32")
@@ -190,7 +190,7 @@ def test_dense_index_never_returns_passages_no_longer_served() -> None:
 
 def test_best_excerpt_shows_the_sentence_that_answers() -> None:
     from index.models import Hit
-    from index.search import best_excerpt
+    from index.search.searcher import best_excerpt
 
     parsed = taiyuan()
     clause = next(c for c in parsed.clauses if c.path == "二、(六)")

@@ -7,15 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import segments
-from index.embed import FakeEmbedder
-from index.indexer import build_index, current_build, read_manifest
-from index.search import HybridSearcher
-from index.segments import SegmentInfo, plan_segments, segments_root
+from index.build import segments
+from index.build.builder import build_index, current_build, read_manifest
+from index.build.segments import SegmentInfo, plan_segments, segments_root
+from index.embed.backends import FakeEmbedder
+from index.search.searcher import HybridSearcher
 from index.service import PlanService
 from index.settings import Settings
-from index.store import Store
-from index.versions import parse_with_canonical
+from index.store.database import Store
+from index.store.versions import parse_with_canonical
 from tests.handmade import anhui, fake_parse, make_store, shared_jieba, taiyuan, write_corpus, xian
 from tests.reliability_checks import index_problems
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from index.errors import StoreError
-from index.migrations import MIGRATIONS, apply_migrations
 from index.models import Agency, Clause, Document, ParsedDocument
-from index.store import ADDED, REPLACED, UNCHANGED, Store
+from index.store.database import ADDED, REPLACED, UNCHANGED, Store
+from index.store.migrations import MIGRATIONS, apply_migrations
 
 
 def make_parsed(doc_id: str, sha: str, doc_number: str | None, source: str = "a.txt") -> ParsedDocument:

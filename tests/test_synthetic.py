@@ -9,9 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.embed import FakeEmbedder
-from index.parse import parse_file
-from index.synthetic import (
+from index.bench.synthetic import (
     CorpusGenerator,
     SentenceVectors,
     SyntheticEmbedder,
@@ -23,6 +21,8 @@ from index.synthetic import (
     split_sentences,
     write_corpus,
 )
+from index.embed.backends import FakeEmbedder
+from index.ingest.parse import parse_file
 from tests.conftest import CORPUS_DIR
 
 

@@ -10,10 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from bot.handlers.targets import find_targets, targets_messages
-from index.charts import targets_chart
-from index.models import LEAD, Agency, Clause, Document
-from index.store import Store
-from index.targets import (
+from index.features.charts import targets_chart
+from index.features.targets import (
     APPROX,
     EQ,
     GE,
@@ -25,7 +23,9 @@ from index.targets import (
     filter_targets,
     title_year,
 )
-from index.versions import fill_store
+from index.models import LEAD, Agency, Clause, Document
+from index.store.database import Store
+from index.store.versions import fill_store
 from tests.conftest import CORPUS_DIR, ROOT
 
 DOC = Document("doc1", "某市2019年质量工作要点", "某政办发〔2019〕1号", "某市人民政府办公室", "2019-03-01", "某市", "a.txt", "0")

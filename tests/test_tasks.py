@@ -13,9 +13,7 @@ from openpyxl import load_workbook
 
 from bot.handlers.tasks_export import build_rows, file_name, parse_args, summary_messages
 from index.errors import DocumentRefError, ExportError
-from index.models import LEAD, SUPPORT
-from index.store import Store
-from index.tasks import (
+from index.features.tasks import (
     HEADER,
     agency_task_rows,
     document_task_rows,
@@ -26,7 +24,9 @@ from index.tasks import (
     resolve_document,
     task_text,
 )
-from index.versions import fill_store
+from index.models import LEAD, SUPPORT
+from index.store.database import Store
+from index.store.versions import fill_store
 from tests.conftest import CORPUS_DIR, ROOT
 
 

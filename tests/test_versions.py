@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from index.ingest.parse import parse_text
 from index.models import Document
-from index.parse import parse_text
 from index.settings import Settings
-from index.store import Store
-from index.versions import (
+from index.store.database import Store
+from index.store.versions import (
     apply_versions,
     detect_versions,
     doc_number_family,

@@ -21,7 +21,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from index.models import Hit
-from index.query import agency_task_subject
+from index.search.question import agency_task_subject
 
 from .. import callbacks, render
 from ..state import BotState, get_state

@@ -16,8 +16,8 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from index.errors import QualityPlanError
-from index.targets import Target, collect_targets, comparison_rows
-from index.versions import detect_versions
+from index.features.targets import Target, collect_targets, comparison_rows
+from index.store.versions import detect_versions
 
 from .. import callbacks, render
 from ..state import get_state
@@ -59,7 +59,7 @@ def chart_keyboard(key: str) -> InlineKeyboardMarkup:
 
 
 async def send_chart(context: ContextTypes.DEFAULT_TYPE, chat_id: int, keyword: str, targets: Sequence[Target]) -> None:
-    from index.charts import cjk_font, targets_chart
+    from index.features.charts import cjk_font, targets_chart
 
     png = await run_blocking(targets_chart, list(targets), title=keyword)
     caption = f"{keyword}：目标对比（{len(targets)} 项）"

@@ -18,8 +18,8 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from index.errors import DocumentRefError, QualityPlanError
+from index.features.tasks import FORMATS, TaskRow, agency_task_rows, document_task_rows, render_tasks, resolve_document
 from index.models import LEAD
-from index.tasks import FORMATS, TaskRow, agency_task_rows, document_task_rows, render_tasks, resolve_document
 
 from .. import callbacks, render
 from ..state import BotState, get_state

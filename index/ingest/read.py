@@ -24,7 +24,7 @@ from index.errors import (
     ReadError,
     UnsupportedFormatError,
 )
-from index.textnorm import match_marker, norm
+from index.text.normalize import match_marker, norm
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # A .docx is a zip: refuse one whose members would inflate beyond this (zip bomb).

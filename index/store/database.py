@@ -19,9 +19,9 @@ from typing import Any
 
 import sqlite_utils
 
-from .errors import StoreError
-from .migrations import apply_migrations
-from .models import Agency, Clause, Document, ParsedDocument
+from index.errors import StoreError
+from index.models import Agency, Clause, Document, ParsedDocument
+from index.store.migrations import apply_migrations
 
 ADDED = "added"
 UNCHANGED = "unchanged"

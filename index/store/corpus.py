@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import QualityPlanError
-from .models import Document, ParsedDocument
-from .store import REPLACED, Store
-from .versions import apply_versions, parse_with_canonical
+from index.errors import QualityPlanError
+from index.models import Document, ParsedDocument
+from index.store.database import REPLACED, Store
+from index.store.versions import apply_versions, parse_with_canonical
 
 Progress = Callable[[int, int, str], None]
 Parse = Callable[[Path], ParsedDocument]

@@ -29,13 +29,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from .embed import Embedder
-from .errors import IndexBusyError, IndexMismatchError, IndexMissingError
-from .lexical import DOMAIN_TERMS, ChineseTokenizer, JiebaBase, Postings, agency_aliases, normalize_text, quoted_terms
-from .models import Clause, Document
-from .passages import contextual_passages
-from .query import issuer_place, region_aliases
-from .segments import (
+from index.build.passages import contextual_passages
+from index.build.segments import (
     SEGMENT_FORMAT,
     SegmentInfo,
     fsync_dir,
@@ -47,8 +42,21 @@ from .segments import (
     segments_root,
     write_segment,
 )
-from .settings import Settings
-from .store import Store
+from index.embed.backends import Embedder
+from index.errors import IndexBusyError, IndexMismatchError, IndexMissingError
+from index.models import Clause, Document
+from index.search.lexical import (
+    DOMAIN_TERMS,
+    ChineseTokenizer,
+    JiebaBase,
+    Postings,
+    agency_aliases,
+    normalize_text,
+    quoted_terms,
+)
+from index.search.question import issuer_place, region_aliases
+from index.settings import Settings
+from index.store.database import Store
 
 FORMAT_VERSION = 3  # 3: segments
 CODE_VERSION = "hybrid-search-3"  # bump when passages or tokens change: indexes are rebuilt

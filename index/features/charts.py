@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 
-from .errors import ExportError
-from .targets import APPROX, GE, LE, Target
+from index.errors import ExportError
+from index.features.targets import APPROX, GE, LE, Target
 
 # Families known to carry CJK glyphs, tried first (cheap); any other font is checked glyph by glyph.
 _KNOWN_CJK = (

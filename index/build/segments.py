@@ -27,8 +27,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from .errors import IndexMismatchError
-from .lexical import Postings
+from index.errors import IndexMismatchError
+from index.search.lexical import Postings
 
 SEGMENT_FORMAT = 1
 SEGMENTS_DIR = "segments"

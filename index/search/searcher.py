@@ -27,9 +27,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from .embed import Embedder
-from .errors import IndexMismatchError
-from .indexer import (
+from index.build.builder import (
     CLAUSES_DB,
     USER_WORDS,
     EmbeddingCache,
@@ -42,12 +40,14 @@ from .indexer import (
     search_parameters,
     stored_vectors,
 )
-from .lexical import BM25, ChineseTokenizer, JiebaBase, normalize_text
-from .models import Clause, Document, Hit
-from .passages import plain_passages
-from .query import QueryReader, QueryReading, clean_question
-from .segments import LoadedSegment, segments_root
-from .store import Store
+from index.build.passages import plain_passages
+from index.build.segments import LoadedSegment, segments_root
+from index.embed.backends import Embedder
+from index.errors import IndexMismatchError
+from index.models import Clause, Document, Hit
+from index.search.lexical import BM25, ChineseTokenizer, JiebaBase, normalize_text
+from index.search.question import QueryReader, QueryReading, clean_question
+from index.store.database import Store
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 

@@ -15,7 +15,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.metadata import extract_metadata, is_noise
+from index.ingest.metadata import extract_metadata, is_noise
+from index.ingest.read import DEFAULT_MAX_BYTES, RawDocument, read_document, split_paragraphs
+from index.ingest.responsibility import (
+    agencies_in_spans,
+    find_responsibility,
+    is_responsibility_line,
+    parse_responsibility_lines,
+    responsibility_spans,
+)
 from index.models import (
     KIND_ARTICLE,
     KIND_CHAPTER,
@@ -30,15 +38,7 @@ from index.models import (
     Document,
     ParsedDocument,
 )
-from index.read import DEFAULT_MAX_BYTES, RawDocument, read_document, split_paragraphs
-from index.responsibility import (
-    agencies_in_spans,
-    find_responsibility,
-    is_responsibility_line,
-    parse_responsibility_lines,
-    responsibility_spans,
-)
-from index.textnorm import STYLE_RANK, Marker, match_marker, norm
+from index.text.normalize import STYLE_RANK, Marker, match_marker, norm
 
 _KIND_OF_STYLE = {
     "bufen": KIND_PART,

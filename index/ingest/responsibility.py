@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from index.models import LEAD, SUPPORT, Agency
-from index.textnorm import norm
+from index.text.normalize import norm
 
 # Words an agency's name ends with (or contains): what separates "(市质监局负责)" from "(QC)".
 _AGENCY_END = re.compile(

