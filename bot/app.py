@@ -36,7 +36,7 @@ from telegram.ext import (
     filters,
 )
 
-from index.settings import Settings
+from index import Settings
 
 from . import callbacks
 from .handlers import admin, agency, ask, commands, errors, feedback, inline, targets, tasks_export

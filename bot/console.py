@@ -1,6 +1,6 @@
 """Try the bot without Telegram: a terminal chat through the same answer logic and renderer.
 
-Questions go through the same `answer_or_lookup` as the Telegram handler and come back as the
+Questions go through the same router as the Telegram handler (`PlanService.respond`) and come back as the
 same HTML messages, shown as plain text (tags stripped, entities unescaped). A few commands
 mirror the bot's: /docs, /outline, /agency, /clause, 更多 (next results), /help, /quit.
 """
@@ -8,12 +8,12 @@ mirror the bot's: /docs, /outline, /agency, /clause, 更多 (next results), /hel
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TextIO
 
-from index.errors import QualityPlanError
+from index import AgencyReply, ClauseReply, PlanService, QualityPlanError
 
 from . import render
-from .handlers.ask import AgencyTasks, answer_or_lookup, clean_question
+from .handlers.ask import clean_question
 
 HELP = """直接输入问题，例如：西安市电梯安全隐患整治有什么安排？
 /docs                 已收录的文件
@@ -27,7 +27,7 @@ HELP = """直接输入问题，例如：西安市电梯安全隐患整治有什�
 class ConsoleChat:
     """One terminal conversation; `handle` turns a line into the plain-text reply."""
 
-    def __init__(self, service: Any, *, top_k: int = 3, agency_page_size: int = 20) -> None:
+    def __init__(self, service: PlanService, *, top_k: int = 3, agency_page_size: int = 20) -> None:
         self.service = service
         self.top_k = top_k
         self.agency_page_size = agency_page_size
@@ -59,14 +59,14 @@ class ConsoleChat:
         return "\n\n".join(render.to_plain(m) for m in messages)
 
     def _ask(self, question: str) -> list[str]:
-        result = answer_or_lookup(self.service, question, top_k=self.top_k, user_id=None, chat_type="console")
-        if isinstance(result, list):
-            return [m for hit in result for m in render.clause_messages(hit)]
-        if isinstance(result, AgencyTasks):
-            return [render.agency_page(result.name, result.hits, 0, self.agency_page_size)]
+        result = self.service.respond(question, top_k=self.top_k, chat_type="console")
+        if isinstance(result, ClauseReply):
+            return [m for hit in result.hits for m in render.clause_messages(hit)]
+        if isinstance(result, AgencyReply):
+            return [render.agency_page(result.agency, result.hits, 0, self.agency_page_size)]
         self.last_question = question
-        self.next_offset = len(result.hits)
-        return render.answer_messages(result)
+        self.next_offset = len(result.answer.hits)
+        return render.answer_messages(result.answer)
 
     def _more(self) -> list[str]:
         if self.last_question is None:
@@ -95,7 +95,7 @@ class ConsoleChat:
         return [m for hit in hits for m in render.clause_messages(hit)]
 
 
-def run_console(service: Any, *, top_k: int, stdin: TextIO, stdout: TextIO, interactive: bool) -> int:
+def run_console(service: PlanService, *, top_k: int, stdin: TextIO, stdout: TextIO, interactive: bool) -> int:
     """Read questions line by line until EOF or /quit; returns an exit status."""
     chat = ConsoleChat(service, top_k=top_k)
     if interactive:

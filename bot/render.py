@@ -20,19 +20,31 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from index.build.passages import body_text
-from index.models import LEAD, SUPPORT, Agency, Clause, Document, Hit, ParsedDocument
-from index.text.agencies import display_name
+from index import (
+    EXCERPT_CHARS,
+    LEAD,
+    SUPPORT,
+    Agency,
+    Clause,
+    Document,
+    Hit,
+    ParsedDocument,
+    body_text,
+    display_name,
+    document_title,
+    excerpt,
+    format_date,
+    sentences,
+)
+from index import citation as cite
 
 MAX_MESSAGE = 4096
-EXCERPT_CHARS = 180
 INLINE_DESCRIPTION_CHARS = 120
 INLINE_TITLE_CHARS = 90
 PREVIEW_SAMPLES = 4
 ROLE_LABELS = {LEAD: "牵头", SUPPORT: "配合"}
 NO_DOC_NUMBER = "无文号"
 
-_SENTENCE_END = re.compile(r"(?<=[。；;！？!?])")
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -70,78 +82,9 @@ def highlight(text: str, terms: Iterable[str]) -> str:
     return "".join(out)
 
 
-def sentences(text: str) -> list[str]:
-    """Sentences and paragraph ends, keeping their punctuation; joining them gives the text back."""
-    parts: list[str] = []
-    for line in text.splitlines(keepends=True):
-        parts.extend(piece for piece in _SENTENCE_END.split(line) if piece)
-    return parts
-
-
-def excerpt(text: str, terms: Sequence[str], limit: int = EXCERPT_CHARS) -> str:
-    """The part of a clause that answers: the sentence richest in matched terms and its neighbours.
-
-    Verbatim text only (cuts are marked with …), so an excerpt never says what the clause does not.
-    """
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    parts = sentences(text)
-    wanted = [t.lower() for t in terms if t and len(t.strip()) >= 2]
-
-    def score(sentence: str) -> int:
-        low = sentence.lower()
-        return sum(len(t) for t in wanted if t in low)
-
-    scores = [score(s) for s in parts]
-    best = max(range(len(parts)), key=lambda i: (scores[i], -i)) if wanted and max(scores) > 0 else 0
-    if len(parts[best]) > limit:
-        sentence = parts[best]
-        low = sentence.lower()
-        hits = [low.find(t) for t in wanted if t in low]
-        start = max(0, min(hits) - limit // 4) if hits else 0
-        end = start + limit
-        before = "…" if start > 0 or best > 0 else ""
-        after = "…" if end < len(sentence) or best < len(parts) - 1 else ""
-        return before + sentence[start:end].strip() + after
-    first = last = best
-    size = len(parts[best])
-    while True:
-        grew = False
-        if last + 1 < len(parts) and size + len(parts[last + 1]) <= limit:
-            last += 1
-            size += len(parts[last])
-            grew = True
-        if first > 0 and size + len(parts[first - 1]) <= limit:
-            first -= 1
-            size += len(parts[first])
-            grew = True
-        if not grew:
-            break
-    chosen = "".join(parts[first : last + 1]).strip()
-    return ("…" if first > 0 else "") + chosen + ("…" if last < len(parts) - 1 else "")
-
-
-def format_date(value: str | None) -> str | None:
-    """ISO yyyy-mm-dd as 2017年2月25日 (as the documents write it); anything else unchanged."""
-    if not value:
-        return None
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
-    if not match:
-        return value
-    year, month, day = match.groups()
-    return f"{year}年{int(month)}月{int(day)}日"
-
-
-def doc_title(document: Document) -> str:
-    return document.title or document.source
-
-
-def citation(document: Document) -> str:
-    """《title》（文号，发文机关，日期） — the missing parts are left out, never guessed."""
-    details = [document.doc_number or NO_DOC_NUMBER]
-    details += [part for part in (document.issuer, format_date(document.date)) if part]
-    return f"《{esc(doc_title(document))}》（{esc('，'.join(details))}）"
+def citation(document: Document, path: str | None = None) -> str:
+    """The citation (index.text.citation), escaped for Telegram HTML."""
+    return esc(cite(document, path))
 
 
 def agencies_line(agencies: Sequence[Agency]) -> str:
@@ -169,7 +112,7 @@ def location(document: Document, clause: Clause) -> str:
 
 def clause_ref(document: Document, clause: Clause) -> str:
     """A reference /clause understands: 文号 (or region) and the clause path, e.g. 西安市 二、(五)."""
-    prefix = document.doc_number or document.region or doc_title(document)
+    prefix = document.doc_number or document.region or document_title(document)
     return f"{prefix} {clause.path}"
 
 
@@ -184,7 +127,7 @@ def hit_block(hit: Hit, number: int | None = None, *, excerpt_chars: int = EXCER
         f"<b>{head}{location(hit.document, hit.clause)}</b>",
         highlight(text, hit.matched_terms),
         agencies_line(hit.clause.agencies),
-        "📄 " + citation(hit.document),
+        "📄 " + citation(hit.document, hit.clause.path),
     ]
     note = hit.explain.get("version_note")
     if note:
@@ -270,7 +213,7 @@ def clause_messages(hit: Hit, *, number: int | None = None, limit: int = MAX_MES
     """A clause's full text; long ones are cut and every part repeats the header and the citation."""
     head = f"{number}. " if number is not None else ""
     header = f"<b>{head}{location(hit.document, hit.clause)}</b>"
-    footer = agencies_line(hit.clause.agencies) + "\n📄 " + citation(hit.document)
+    footer = agencies_line(hit.clause.agencies) + "\n📄 " + citation(hit.document, hit.clause.path)
     text = body_text(hit.clause)
     marker_room = len("（续 99/99）")
     budget = limit - tg_len(header) - tg_len(footer) - marker_room - 4
@@ -304,7 +247,7 @@ def inline_message(hit: Hit, *, limit: int = MAX_MESSAGE) -> str:
         f"（节选，全文：/clause {esc(clause_ref(hit.document, hit.clause))}）\n"
         + agencies_line(hit.clause.agencies)
         + "\n📄 "
-        + citation(hit.document)
+        + citation(hit.document, hit.clause.path)
     )
     budget = limit - tg_len(header) - tg_len(footer) - 4
     first = chunk_text(body_text(hit.clause), budget)[0]
@@ -332,7 +275,7 @@ def documents_messages(infos: Sequence[Any], *, limit: int = MAX_MESSAGE) -> lis
     for number, info in enumerate(infos, 1):
         doc = info.document
         details = [doc.doc_number or NO_DOC_NUMBER, format_date(doc.date) or "日期未列明", f"{info.clause_count} 条"]
-        lines = [f"{number}. <b>《{esc(doc_title(doc))}》</b>", "　" + esc(" · ".join(details))]
+        lines = [f"{number}. <b>《{esc(document_title(doc))}》</b>", "　" + esc(" · ".join(details))]
         meta = [part for part in (doc.region, doc.issuer) if part]
         if meta:
             lines.append("　" + esc(" · ".join(meta)))
@@ -366,7 +309,7 @@ def agency_page(name: str, hits: Sequence[Hit], offset: int, page_size: int) -> 
     lines = [f"🏛 <b>{quote(name)}</b> 负责的条款（第 {offset + 1}–{offset + len(page)} 条，共 {total} 条）"]
     current_role = current_doc = None
     for hit in page:
-        role = str(hit.explain.get("role") or _role_of(hit, name))
+        role = str(hit.explain.get("role") or "")  # set by the agency matcher; never guessed here
         if role != current_role:
             lines.append(f"\n<b>{ROLE_LABELS.get(role, '相关')}</b>")
             current_role, current_doc = role, None
@@ -378,13 +321,6 @@ def agency_page(name: str, hits: Sequence[Hit], offset: int, page_size: int) -> 
     if tg_len(text) > MAX_MESSAGE:  # pathological headings: fall back to the first lines that fit
         return pack(lines, limit=MAX_MESSAGE - 2, separator="\n")[0]
     return text
-
-
-def _role_of(hit: Hit, name: str) -> str:
-    for agency in hit.clause.agencies:
-        if name in (agency.name, agency.canonical):
-            return agency.role
-    return LEAD
 
 
 # -- admin ----------------------------------------------------------------------------------

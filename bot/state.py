@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from telegram.ext import Application, CallbackContext
 
-from index.settings import Settings
+from index import Settings
 
 if TYPE_CHECKING:
-    from index.service import PlanService
+    from index import PlanService
 
 STATE_KEY = "plan_bot"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile download limit

@@ -27,10 +27,6 @@ class NoTextError(ReadError):
     """The file has no text layer (e.g. a scanned PDF) or is empty."""
 
 
-class ParseError(QualityPlanError):
-    """The text was read but no plan structure could be found in it."""
-
-
 class StoreError(QualityPlanError):
     """The document store refused an operation."""
 

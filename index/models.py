@@ -6,7 +6,7 @@ tested on its own and the edges (scripts/, bot/) only format them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 LEAD = "lead"
@@ -136,8 +136,3 @@ class Hit:
         if explain:
             data["explain"] = self.explain
         return data
-
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    """Plain dict of any dataclass above (for storage)."""
-    return asdict(obj)

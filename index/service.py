@@ -28,16 +28,21 @@ from index.build.builder import (
 )
 from index.embed.backends import Embedder, FakeEmbedder
 from index.embed.batching import QueryBatcher
-from index.errors import IndexBusyError, IndexMissingError, StoreError
+from index.errors import DocumentRefError, IndexBusyError, IndexMissingError, StoreError
+from index.features.targets import Target, collect_targets, comparison_rows
+from index.features.tasks import TaskRow, agency_task_rows, document_task_rows, table_title
 from index.models import LEAD, Agency, Clause, Document, Hit, ParsedDocument
-from index.search.lexical import JiebaBase, agency_aliases, normalize_text
-from index.search.question import doc_number_key, issuer_place, region_aliases
+from index.search.lexical import JiebaBase
+from index.search.question import agency_task_subject
 from index.search.searcher import FusionParams, HybridSearcher
 from index.settings import Settings
 from index.store.corpus import CorpusReport, corpus_files, file_sha256, sync_corpus
 from index.store.database import UNCHANGED, AddResult, Store
+from index.store.resolver import REF_HINT, find_document, resolve_document
 from index.store.versions import apply_versions, detect_versions, version_note
-from index.text.agencies import agency_matches, annotate_canonical, default_table
+from index.text.agencies import agency_aliases, agency_role, annotate_canonical, default_table
+from index.text.citation import citation
+from index.text.normalize import clean_question
 
 Progress = Callable[[int, int, str], None]
 
@@ -56,12 +61,94 @@ class Answer:
     def to_json(self, explain: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
             "query": self.query,
+            "kind": "search",
             "low_confidence": self.low_confidence,
-            "results": [hit.to_json(explain=explain) for hit in self.hits],
+            "results": hits_json(self.hits, explain),
         }
         if explain:
             data["filters"] = self.filters
         return data
+
+
+def hits_json(hits: list[Hit], explain: bool = False) -> list[dict[str, Any]]:
+    """Results as the JSON contract gives them: every one with its citation and version note."""
+    results = []
+    for hit in hits:
+        item = hit.to_json(explain=explain)
+        item["citation"] = citation(hit.document, hit.clause.path)
+        item["version_note"] = hit.explain.get("version_note")
+        if "role" in hit.explain:
+            item["role"] = hit.explain["role"]
+        results.append(item)
+    return results
+
+
+@dataclass
+class ClauseReply:
+    """A clause reference (西安 二(五)): those clauses in full."""
+
+    question: str
+    hits: list[Hit]
+
+    def to_json(self, explain: bool = False) -> dict[str, Any]:
+        data = {"query": self.question, "kind": "clause", "low_confidence": False, "results": hits_json(self.hits, explain)}
+        if explain:
+            data["filters"] = {"clause_reference": self.hits[0].explain.get("reference")}
+        return data
+
+
+@dataclass
+class AgencyReply:
+    """"市市场监管局牵头哪些任务？": every clause the agency leads, then supports."""
+
+    question: str
+    agency: str
+    hits: list[Hit]
+
+    def to_json(self, explain: bool = False) -> dict[str, Any]:
+        return {
+            "query": self.question,
+            "kind": "agency",
+            "agency": self.agency,
+            "low_confidence": False,
+            "results": hits_json(self.hits, explain),
+        }
+
+
+@dataclass
+class SearchReply:
+    """Anything else: the searched answer."""
+
+    question: str
+    answer: Answer
+
+    def to_json(self, explain: bool = False) -> dict[str, Any]:
+        return self.answer.to_json(explain)
+
+
+Reply = ClauseReply | AgencyReply | SearchReply
+
+
+@dataclass
+class TaskTable:
+    rows: list[TaskRow]
+    subject: str  # what the table is about: the agency, or the document's title
+    agency: str | None
+    document: Document | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return table_title(self.agency, self.document)
+
+
+@dataclass
+class TargetReport:
+    keyword: str
+    targets: list[Target]
+    rows: list[dict[str, str]]  # comparison rows (region, indicator, value, deadline, owners, citation)
+    notes: list[str] = field(default_factory=list)
+    superseded: set[str] = field(default_factory=set)  # documents a newer stored version replaced
 
 
 @dataclass
@@ -295,28 +382,98 @@ class PlanService:
         return Hit(clause, document, 1.0, 1) if document else None
 
     def agency_tasks(self, name: str) -> list[Hit]:
-        """Clauses the agency leads, then those it supports, each in document order."""
-        wanted = agency_aliases(name or "")
-        if not wanted:
+        """Clauses the agency leads, then those it supports, each in document order
+        (Hit.explain["role"]); one matcher (index.text.agencies) for every agency question."""
+        if not agency_aliases(name or ""):
             return []
         view = self._view()
         documents = {d.id: d for d in view.documents()}
-        known = default_table().parse(name) is not None
+        table = default_table()
         roles: dict[str, str] = {}
         for mention, canonical, role, clause_id, doc_id in view.agency_mentions():
-            if known:
-                region = documents[doc_id].region if doc_id in documents else None
-                matched = agency_matches(name, Agency(mention, role, canonical), doc_region=region)
-            else:
-                matched = bool(wanted & (agency_aliases(mention) | (agency_aliases(canonical) if canonical else set())))
-            if matched and roles.get(clause_id) != LEAD:
+            if roles.get(clause_id) == LEAD or doc_id not in documents:
+                continue
+            agency = Agency(mention, role, canonical)
+            if agency_role(name, [agency], doc_region=documents[doc_id].region, table=table)[0]:
                 roles[clause_id] = role
         clauses = view.clauses_by_ids(roles)
         ordered = sorted(
-            (c for c in clauses.values() if c.doc_id in documents),
+            clauses.values(),
             key=lambda c: (roles[c.id] != LEAD, documents[c.doc_id].date or "", c.doc_id, c.order),
         )
         return [Hit(c, documents[c.doc_id], 1.0, i + 1, explain={"role": roles[c.id]}) for i, c in enumerate(ordered)]
+
+    def respond(
+        self,
+        text: str,
+        *,
+        top_k: int = 3,
+        explain: bool = False,
+        user_id: int | None = None,
+        chat_type: str | None = None,
+        log: bool = True,
+    ) -> Reply:
+        """The one router every edge calls for a message: a clause reference gives that clause, a
+        "which tasks does agency X lead" question the agency's task list, anything else a search."""
+        question = clean_question(text)
+        hits = self.lookup(question) if question else []
+        if hits:
+            return ClauseReply(text, hits)
+        subject = agency_task_subject(question)
+        if subject:
+            tasks = self.agency_tasks(subject)
+            if tasks:
+                return AgencyReply(text, subject, tasks)
+        answer = self.ask(text, top_k=top_k, explain=explain, user_id=user_id, chat_type=chat_type, log=log)
+        return SearchReply(text, answer)
+
+    def question_text(self, question_id: int) -> str | None:
+        """A logged question's text (for "more results" after a restart)."""
+        record = self.store.question(question_id)
+        return record["query"] if record else None
+
+    # -- reports: task tables and targets -----------------------------------------------------
+
+    def _report_view(self) -> tuple[Store, list[str]]:
+        """What reports read: the live index's snapshot; before anything is indexed, the store filled
+        from CORPUS_DIR (parsing only, nothing embedded), with a note saying so."""
+        view = self._view()
+        if view.documents():
+            return view, []
+        with build_lock(self.settings.data_dir):
+            corpus = sync_corpus(self.settings.corpus_dir, self.store, parse=self._parse)
+            apply_versions(self.store)
+        notes = [f"还没有索引，已直接读取 {self.settings.corpus_dir} 中的文件"] + list(corpus.skipped)
+        return self.store, notes
+
+    def task_table(self, agency: str | None = None, doc_ref: str | None = None) -> TaskTable:
+        """An agency's 任务分解表 (within one document when `doc_ref` is given), or a whole
+        document's. An agency that names nothing but a document gives that document's table."""
+        view, notes = self._report_view()
+        documents = view.documents()
+        document = resolve_document(documents, doc_ref) if doc_ref else None
+        if agency:
+            chosen = [document] if document is not None else documents
+            rows = agency_task_rows(agency, [(d, view.clauses(d.id)) for d in chosen])
+            if rows or document is not None:
+                return TaskTable(rows, agency, agency, document, notes)
+            document = find_document(documents, agency)
+            if document is None:
+                return TaskTable([], agency, agency, None, notes)
+        if document is None:
+            raise DocumentRefError(f"请给出单位名或文件（{REF_HINT}）")
+        rows = document_task_rows(document, view.clauses(document.id))
+        return TaskTable(rows, document.title or document.source, None, document, notes)
+
+    def targets(self, keyword: str | None, doc_ref: str | None = None) -> TargetReport:
+        """Quantified targets whose indicator contains `keyword`, compared across documents."""
+        view, notes = self._report_view()
+        documents = view.documents()
+        chosen = [resolve_document(documents, doc_ref)] if doc_ref else documents
+        found = collect_targets(view, keyword, chosen)
+        superseded = {doc_id for doc_id, link in detect_versions(documents).items() if link.superseded_by}
+        rows = comparison_rows(found, {d.id: d for d in documents}, superseded=superseded)
+        return TargetReport(keyword or "", found, rows, notes, superseded)
 
     # -- documents ---------------------------------------------------------------------------
 
@@ -329,36 +486,15 @@ class PlanService:
         return [DocumentInfo(d, counts.get(d.id, 0), superseded_by.get(d.id)) for d in docs]
 
     def find_document(self, ref: str) -> Document | None:
-        """By 文号, id (or prefix), file name, region, or words of the title; newest first on ties."""
-        text = normalize_text(ref or "").strip()
-        if not text:
-            return None
-        docs = sorted(self._view().documents(), key=lambda d: d.date or "", reverse=True)
-        key = doc_number_key(text)
-        tests: list[Callable[[Document], bool]] = [
-            lambda d: d.id == text or (len(text) >= 6 and d.id.startswith(text)),
-            lambda d: key is not None and doc_number_key(d.doc_number or "") == key,
-            lambda d: normalize_text(d.doc_number or "") == text,
-            lambda d: normalize_text(d.source) == text or normalize_text(Path(d.source).stem) == text,
-            lambda d: text in _place_aliases(d),
-            lambda d: text in normalize_text(d.title or ""),
-            lambda d: any(alias in text for alias in _place_aliases(d) if len(alias) >= 2),
-        ]
-        for test in tests:
-            for doc in docs:
-                if test(doc):
-                    return doc
-        return None
+        """The document a reference names (index/store/resolver.py: the one resolver)."""
+        return find_document(self._view().documents(), ref)
 
     def outline(self, doc_ref: str) -> tuple[Document, list[Clause]]:
         doc = self._require_document(doc_ref)
         return doc, self._view().clauses(doc.id)
 
     def _require_document(self, doc_ref: str) -> Document:
-        doc = self.find_document(doc_ref)
-        if doc is None:
-            raise StoreError(f"库中找不到这个文件：{doc_ref}")
-        return doc
+        return resolve_document(self._view().documents(), doc_ref)
 
     def preview_file(self, path: Path) -> ParsedDocument:
         if self._parse is not None:
@@ -411,6 +547,20 @@ class PlanService:
     ) -> None:
         self.store.add_feedback(question_id=question_id, clause_id=clause_id, user_id=user_id, value=value)
 
+    def usage_report(self, limit: int = 10) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """(stats, weakest questions) read without writing anything (the bot may be running);
+        None when nothing was ever stored. A damaged store raises StoreError."""
+        path = self.settings.store_path
+        if not path.exists():
+            return None
+        try:
+            with Store(path, readonly=True) as store:
+                return dict(store.stats()), store.weak_questions(limit)
+        except StoreError:
+            raise
+        except Exception as exc:  # a damaged or foreign database file: one line for the user
+            raise StoreError(f"无法读取数据库 {path}（{type(exc).__name__}: {exc}）") from exc
+
     def stats(self) -> dict[str, Any]:
         data = dict(self.store.stats())
         data["top_unanswered"] = self.store.weak_questions(10)
@@ -430,14 +580,6 @@ class PlanService:
 def _attach(report: IndexReport, corpus: CorpusReport) -> None:
     report.skipped = list(corpus.skipped)
     report.warnings = list(corpus.warnings)
-
-
-def _place_aliases(doc: Document) -> set[str]:
-    out: set[str] = set()
-    for place in (doc.region, issuer_place(doc.issuer)):
-        if place:
-            out |= region_aliases(place)
-    return out
 
 
 def _free_name(folder: Path, name: str, sha256: str) -> Path:

@@ -4,9 +4,12 @@
     python scripts/ask.py "问题" --explain                  … with why each ranked where it did
     python scripts/ask.py --json [--top-k K] [--explain]   one question per stdin line → one JSON line each
 
-JSON lines: {"query", "low_confidence", "results": [{"rank", "score", "clause_id", "path", "heading",
-"text", "agencies": [{"name", "role"}], "document": {"title", "doc_number", "issuer", "date",
-"region", "source"}}]}; --explain adds "explain" to each result and "filters" to the answer.
+Questions are routed as the bot routes them (PlanService.respond): a clause reference gives that
+clause, "X牵头哪些任务" the agency's task list, anything else a search.
+JSON lines: {"query", "kind": "search"|"clause"|"agency", "low_confidence", "results": [{"rank",
+"score", "clause_id", "path", "heading", "text", "agencies": [{"name", "role"}], "document":
+{"title", "doc_number", "issuer", "date", "region", "source"}, "citation", "version_note"}]};
+--explain adds "explain" to each result and "filters" to the answer.
 Model and index are loaded once; the index is built first when there is none.
 Errors: one line on stderr, exit code 1 (2 for an internal error); never a traceback.
 """
@@ -22,22 +25,24 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 
-from index.build.builder import TqdmProgress  # noqa: E402
-from index.errors import QualityPlanError  # noqa: E402
-from index.models import LEAD, Hit  # noqa: E402
-from index.search.searcher import best_excerpt  # noqa: E402
-from index.service import Answer, PlanService  # noqa: E402
-from index.settings import Settings  # noqa: E402
-from index.text.agencies import display_name  # noqa: E402
+from index import (  # noqa: E402
+    LEAD,
+    AgencyReply,
+    Answer,
+    ClauseReply,
+    Hit,
+    PlanService,
+    QualityPlanError,
+    Reply,
+    Settings,
+    TqdmProgress,
+    body_text,
+    citation,
+    display_name,
+    excerpt,
+)
 
 EXCERPT_CHARS = 160
-
-
-def citation(hit: Hit) -> str:
-    doc = hit.document
-    title = f"《{doc.title}》" if doc.title else doc.source
-    details = "，".join(x for x in (doc.doc_number, doc.issuer, doc.date) if x)
-    return f"{title}" + (f"（{details}）" if details else "") + f" {hit.clause.path}"
 
 
 def agencies_line(hit: Hit) -> str:
@@ -49,6 +54,21 @@ def agencies_line(hit: Hit) -> str:
     if supports:
         parts.append(f"配合：{supports}")
     return "；".join(parts) or "（本条未写明责任单位）"
+
+
+def format_reply(reply: Reply, *, explain: bool = False) -> str:
+    if isinstance(reply, ClauseReply | AgencyReply):
+        title = f"{reply.agency} 负责的条款（牵头在前）" if isinstance(reply, AgencyReply) else "按编号找到的条款"
+        lines = [f"问题：{reply.question[:200]}", title]
+        for hit in reply.hits:
+            role = hit.explain.get("role")
+            mark = "" if role is None else ("［牵头］" if role == LEAD else "［配合］")
+            lines.append("")
+            lines.append(f"{hit.rank}. {mark}{hit.clause.path} {hit.clause.heading}".rstrip())
+            lines.append(f"   责任单位：{agencies_line(hit)}")
+            lines.append(f"   出处：{citation(hit.document, hit.clause.path)}")
+        return "\n".join(lines)
+    return format_answer(reply.answer, explain=explain)
 
 
 def format_answer(answer: Answer, *, explain: bool = False) -> str:
@@ -64,9 +84,9 @@ def format_answer(answer: Answer, *, explain: bool = False) -> str:
         region = f"[{hit.document.region}] " if hit.document.region else ""
         lines.append("")
         lines.append(f"{hit.rank}. {region}{hit.clause.path} {hit.clause.heading}".rstrip())
-        lines.append(f"   {best_excerpt(hit, EXCERPT_CHARS)}")
+        lines.append(f"   {' '.join(excerpt(body_text(hit.clause), hit.matched_terms, EXCERPT_CHARS).split())}")
         lines.append(f"   责任单位：{agencies_line(hit)}")
-        lines.append(f"   出处：{citation(hit)}")
+        lines.append(f"   出处：{citation(hit.document, hit.clause.path)}")
         if hit.explain.get("version_note"):
             lines.append(f"   {hit.explain['version_note']}")
         if explain:
@@ -105,11 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         progress.close()
         questions = [args.question] if args.question is not None else (line.rstrip("\r\n") for line in sys.stdin)
         for question in questions:
-            answer = service.ask(question, top_k=top_k, explain=args.explain, log=False)
+            reply = service.respond(question, top_k=top_k, explain=args.explain, log=False)
             if args.json:
-                print(json.dumps(answer.to_json(explain=args.explain), ensure_ascii=False), flush=True)
+                print(json.dumps(reply.to_json(explain=args.explain), ensure_ascii=False), flush=True)
             else:
-                print(format_answer(answer, explain=args.explain), flush=True)
+                print(format_reply(reply, explain=args.explain), flush=True)
     except QualityPlanError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

@@ -17,9 +17,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 
-from index.errors import QualityPlanError  # noqa: E402
-from index.ingest.parse import parse_file  # noqa: E402
-from index.models import LEAD, ParsedDocument  # noqa: E402
+from index import LEAD, ParsedDocument, PlanService, QualityPlanError, Settings  # noqa: E402
 
 
 def outline(parsed: ParsedDocument) -> str:
@@ -58,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="以 JSON 输出完整解析结果")
     args = parser.parse_args(argv)
     try:
-        parsed = parse_file(args.file)
+        parsed = PlanService(Settings.from_env()).preview_file(args.file)
     except QualityPlanError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

@@ -18,10 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
 
-from index.build.builder import TqdmProgress  # noqa: E402
-from index.errors import QualityPlanError  # noqa: E402
-from index.service import PlanService  # noqa: E402
-from index.settings import Settings  # noqa: E402
+from index import PlanService, QualityPlanError, Settings, TqdmProgress  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,9 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import argparse  # noqa: E402
 import json  # noqa: E402
 
-from index.errors import QualityPlanError  # noqa: E402
-from index.settings import Settings  # noqa: E402
-from index.store.database import Store  # noqa: E402
+from index import PlanService, QualityPlanError, Settings  # noqa: E402
 
 STAT_LABELS = {
     "documents": "文件",
@@ -53,20 +51,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit < 1:
         parser.error("--limit 至少为 1")
     settings = Settings.from_env()
-    path = settings.store_path
-    if not path.exists():
-        print(f"还没有记录任何提问（{path} 不存在）", file=sys.stderr)
-        return 0
     try:
-        with Store(path, readonly=True) as store:
-            stats = store.stats()
-            weak = store.weak_questions(args.limit)
+        report = PlanService(settings).usage_report(args.limit)
     except QualityPlanError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # a damaged or foreign database file: one line, no traceback
-        print(f"错误：无法读取数据库 {path}（{type(exc).__name__}: {exc}）", file=sys.stderr)
-        return 2
+    if report is None:
+        print(f"还没有记录任何提问（{settings.store_path} 不存在）", file=sys.stderr)
+        return 0
+    stats, weak = report
     if args.json:
         out = json.dumps({"stats": stats, "weak_questions": weak}, ensure_ascii=False, indent=1) + "\n"
     else:

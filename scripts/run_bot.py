@@ -26,8 +26,7 @@ from collections.abc import Callable  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from bot.redact import install_token_filter  # noqa: E402
-from index.errors import QualityPlanError  # noqa: E402
-from index.settings import Settings  # noqa: E402
+from index import PlanService, QualityPlanError, Settings  # noqa: E402
 
 MISSING_TOKEN = """缺少 TELEGRAM_BOT_TOKEN，机器人无法连接 Telegram。
 
@@ -54,7 +53,6 @@ def tqdm_progress(description: str) -> tuple[Callable[[int, int, str], None], Ca
 
 def prepare_service(settings: Settings):  # -> PlanService
     """The PlanService with an index (built from the corpus on first start) and a warm model."""
-    from index.service import PlanService
 
     service = PlanService(settings)
     progress, close = tqdm_progress("准备索引")

@@ -16,11 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import argparse  # noqa: E402
 import json  # noqa: E402
 
-from index.errors import QualityPlanError  # noqa: E402
-from index.features.targets import collect_targets, comparison_rows  # noqa: E402
-from index.features.tasks import resolve_document  # noqa: E402
-from index.settings import Settings  # noqa: E402
-from index.store.versions import detect_versions, report_store  # noqa: E402
+from index import PlanService, QualityPlanError, Settings, targets_chart  # noqa: E402
 
 
 def markdown(rows: list[dict[str, str]]) -> str:
@@ -42,17 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     try:
-        with report_store(settings) as (store, notes):
-            for note in notes:
-                print(note, file=sys.stderr)
-            documents = store.documents()
-            chosen = [resolve_document(documents, args.doc)] if args.doc else documents
-            targets = collect_targets(store, args.keyword, chosen)
-        links = detect_versions(documents)
-        superseded = {doc_id for doc_id, link in links.items() if link.superseded_by}
+        report = PlanService(settings).targets(args.keyword, args.doc)
+        for note in report.notes:
+            print(note, file=sys.stderr)
+        targets, superseded = report.targets, report.superseded
         if args.chart is not None and targets:
-            from index.features.charts import targets_chart
-
             args.chart.write_bytes(targets_chart(targets, title=args.keyword or "目标对比"))
             print(f"已写入图表 {args.chart}", file=sys.stderr)
     except QualityPlanError as exc:
@@ -72,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     if not targets:
         print(f"没有找到含“{args.keyword}”的量化目标" if args.keyword else "没有找到量化目标", file=sys.stderr)
         return 1
-    rows = comparison_rows(targets, {d.id: d for d in documents}, superseded=superseded)
-    sys.stdout.buffer.write(markdown(rows).encode("utf-8"))
+    sys.stdout.buffer.write(markdown(report.rows).encode("utf-8"))
     return 0
 
 

@@ -17,24 +17,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
 
-from index.errors import QualityPlanError  # noqa: E402
-from index.features.tasks import (  # noqa: E402
-    FORMATS,
-    agency_task_rows,
-    document_task_rows,
-    render_tasks,
-    resolve_document,
-    table_title,
-)
-from index.settings import Settings  # noqa: E402
-from index.store.versions import report_store  # noqa: E402
+from index import TASK_FORMATS, PlanService, QualityPlanError, Settings, render_tasks  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="某单位（或某文件）的任务分解表")
     parser.add_argument("agency", nargs="?", help="单位名，如 市场监管局、省质监局")
     parser.add_argument("--doc", help="只看这个文件：文号、地区、标题中的词或文件名")
-    parser.add_argument("--format", choices=FORMATS, default="md", help="输出格式（默认 md）")
+    parser.add_argument("--format", choices=TASK_FORMATS, default="md", help="输出格式（默认 md）")
     parser.add_argument("-o", "--output", type=Path, help="写入文件（xlsx 必须给出）")
     args = parser.parse_args(argv)
     if not args.agency and not args.doc:
@@ -44,16 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings = Settings.from_env()
     try:
-        with report_store(settings) as (store, notes):
-            for note in notes:
-                print(note, file=sys.stderr)
-            documents = store.documents()
-            document = resolve_document(documents, args.doc) if args.doc else None
-            chosen = [document] if document is not None else documents
-            if args.agency:
-                rows = agency_task_rows(args.agency, [(d, store.clauses(d.id)) for d in chosen])
-            else:
-                rows = document_task_rows(document, store.clauses(document.id))
+        table = PlanService(settings).task_table(args.agency, args.doc)
+        for note in table.notes:
+            print(note, file=sys.stderr)
+        rows, document = table.rows, table.document
     except QualityPlanError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
@@ -61,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f"（{document.title or document.source}）" if document is not None else ""
         print(f"没有找到{args.agency or ''}负责的条款{where}", file=sys.stderr)
         return 1
-    data = render_tasks(rows, args.format, title=table_title(args.agency, document))
+    data = render_tasks(rows, args.format, title=table.title)
     try:
         if args.output is not None:
             args.output.write_bytes(data)

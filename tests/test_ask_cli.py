@@ -11,8 +11,10 @@ import pytest
 
 from tests.conftest import CORPUS_DIR, ROOT
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
+
 SEEDS = ["西安市_2017_质量强市行动计划.txt", "太原市_2023_全面推进质量强市建设实施方案.txt"]
-RESULT_KEYS = {"rank", "score", "clause_id", "path", "heading", "text", "agencies", "document"}
+RESULT_KEYS = {"rank", "score", "clause_id", "path", "heading", "text", "agencies", "document", "citation", "version_note"}
 DOCUMENT_KEYS = {"title", "doc_number", "issuer", "date", "region", "source"}
 
 
@@ -68,7 +70,7 @@ def test_json_lines_one_per_question_with_the_contract_fields(env: dict[str, str
     assert len(lines) == len(questions)
     answers = [json.loads(line) for line in lines]
     for question, answer in zip(questions, answers, strict=True):
-        assert set(answer) == {"query", "low_confidence", "results"}
+        assert set(answer) == {"query", "kind", "low_confidence", "results"} and answer["kind"] == "search"
         assert answer["query"] == question and isinstance(answer["low_confidence"], bool)
         assert len(answer["results"]) <= 2
         for rank, item in enumerate(answer["results"], 1):
@@ -76,20 +78,32 @@ def test_json_lines_one_per_question_with_the_contract_fields(env: dict[str, str
             assert set(item["document"]) == DOCUMENT_KEYS
             assert all(set(a) <= {"name", "role", "canonical"} and a["role"] in ("lead", "support") for a in item["agencies"])
     assert answers[0]["results"][0]["path"] == "二、(五)"
-    assert answers[1] == {"query": "", "low_confidence": True, "results": []}
+    assert answers[1] == {"query": "", "kind": "search", "low_confidence": True, "results": []}
     assert answers[2]["results"][0]["document"]["region"] == "太原市"
     assert answers[4]["results"] == []
 
 
 def test_explain_adds_ranks_and_filters(env: dict[str, str]) -> None:
-    result = run("ask.py", "--json", "--explain", env=env, stdin="西安 二(五)\n")
+    result = run("ask.py", "--json", "--explain", env=env, stdin="西安电梯安全有什么安排？\n")
     answer = json.loads(result.stdout)
-    assert answer["filters"]["clause_reference"] == "二、(五)"
+    assert answer["filters"]["regions"] == ["西安"]
     top = answer["results"][0]
-    assert top["path"] == "二、(五)" and top["explain"]["reference"] is True
+    assert top["path"] == "二、(五)"
     assert {"lexical_rank", "lexical_score", "dense_rank", "dense_score"} <= set(top["explain"])
-    human = run("ask.py", "西安 二(五)", "--explain", env=env)
-    assert "排序依据" in human.stdout and "条款编号直达" in human.stdout
+    human = run("ask.py", "西安电梯安全有什么安排？", "--explain", env=env)
+    assert "排序依据" in human.stdout
+
+
+def test_routes_like_the_bot(env: dict[str, str]) -> None:
+    """A clause reference gives that clause and an agency task question the task list, as in the bot."""
+    lines = run("ask.py", "--json", "--explain", env=env, stdin="西安 二(五)\n市市场监管局牵头哪些任务？\n").stdout
+    clause, agency = (json.loads(line) for line in lines.splitlines())
+    assert clause["kind"] == "clause" and clause["filters"]["clause_reference"] == "二、(五)"
+    assert clause["results"][0]["path"] == "二、(五)"
+    assert clause["results"][0]["citation"].startswith("《西安市") and clause["results"][0]["citation"].endswith("二、(五)")
+    assert agency["kind"] == "agency" and agency["results"] and agency["results"][0]["role"] == "lead"
+    human = run("ask.py", "西安 二(五)", env=env)
+    assert "按编号找到的条款" in human.stdout and "市政办发〔2017〕17号" in human.stdout
 
 
 def test_other_model_is_refused_with_one_line(env: dict[str, str]) -> None:

@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import CORPUS_DIR, ROOT
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
+
 BENCH = ROOT / "scripts" / "bench.py"
 
 

@@ -19,6 +19,8 @@ from tests.standin.botapi import BotApiStandIn, Call, parse_html
 from tests.standin.harness import RunningBot, bot_settings, copy_corpus
 from tests.standin.plans import NEW_NUMBER, NEW_TITLE, new_plan
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
+
 ADMIN = 700001
 OTHER = 700002
 

@@ -22,6 +22,8 @@ from tests.standin.botapi import MAX_CALLBACK_DATA, BotApiStandIn, Call, parse_h
 from tests.standin.harness import RunningBot, bot_settings, copy_corpus
 from tests.standin.plans import LONG_NUMBER, LONG_TITLE, long_plan
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
+
 ADMIN = 900001
 XIAN_TITLE = "《西安市2017年质量强市行动计划》"
 XIAN_NUMBER = "市政办发〔2017〕17号"

@@ -18,6 +18,8 @@ from bot.state import BotOptions, get_state
 from bot.work import run_in
 from index.settings import Settings
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
+
 HANG = 30.0  # seconds before a stuck wait counts as a failure
 
 

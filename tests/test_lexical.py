@@ -5,7 +5,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.search.lexical import BM25, STOPWORDS, Postings, agency_aliases, normalize_text, quoted_terms
+from index.search.lexical import BM25, STOPWORDS, Postings, quoted_terms
+from index.text.agencies import agency_aliases
+from index.text.normalize import normalize_text
 from tests.handmade import shared_jieba
 
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from index.ingest.lines import split_paragraphs
 from index.ingest.metadata import find_doc_number, is_noise, parse_date, region_of
 from index.ingest.parse import parse_text, split_clauses
-from index.ingest.read import split_paragraphs
 from index.models import KIND_ARTICLE, KIND_CHAPTER, KIND_CLAUSE, KIND_ITEM, KIND_SECTION, LEAD, SUPPORT
 
 

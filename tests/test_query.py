@@ -5,18 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.search.question import (
-    MAX_QUERY_CHARS,
-    QueryReader,
-    agency_task_subject,
-    chinese_number,
-    clean_question,
-    doc_number_abbreviation,
-    document_years,
-    path_units,
-    question_reference,
-    region_aliases,
-)
+from index.search.question import QueryReader, agency_task_subject, document_years
+from index.text.docnumber import parse_doc_number
+from index.text.normalize import MAX_QUERY_CHARS, clean_question
+from index.text.numbering import cn_to_int, path_units, question_reference
+from index.text.places import region_aliases
 from tests.handmade import all_documents
 
 
@@ -41,7 +34,7 @@ def test_clean_question_truncates_and_drops_control_characters() -> None:
 
 
 def test_chinese_numbers() -> None:
-    assert [chinese_number(x) for x in ("四", "十", "十五", "二十三", "一百零二", "12", "几")] == [4, 10, 15, 23, 102, 12, None]
+    assert [cn_to_int(x) for x in ("四", "十", "十五", "二十三", "一百零二", "12", "几")] == [4, 10, 15, 23, 102, 12, None]
 
 
 def test_path_units_full_and_halfwidth_alike() -> None:
@@ -72,9 +65,9 @@ def test_region_aliases_generic_rules_and_abbreviations() -> None:
 
 
 def test_doc_number_abbreviation_and_years() -> None:
-    assert doc_number_abbreviation("并政发〔2023〕18号") == "并"
-    assert doc_number_abbreviation("皖政办秘〔2016〕76号") == "皖"
-    assert doc_number_abbreviation("市政办发〔2017〕17号") is None
+    assert parse_doc_number("并政发〔2023〕18号").place_abbreviation == "并"
+    assert parse_doc_number("皖政办秘〔2016〕76号").place_abbreviation == "皖"
+    assert parse_doc_number("市政办发〔2017〕17号").place_abbreviation is None
     doc = all_documents()[0].document
     doc.title = "七台河市质量强市(2017年—2020年)活动实施方案"
     doc.date = "2018-01-02"

@@ -172,8 +172,10 @@ def test_pdf_lines_folded_at_page_width_are_joined(tmp_path):
     assert [c.path for c in parsed.clauses][-2:] == ["三、", "三、(六)"]
 
 
-def test_scanned_pdf_has_no_text(tmp_path):
-    with pytest.raises(NoTextError, match="扫描件.*scan.pdf"):
+@pytest.mark.slow
+def test_scanned_pdf_without_any_text_is_refused_after_ocr(tmp_path):
+    """Pages with no text layer are recognised (tests/test_read_pdf_zoo.py); drawings alone give no text."""
+    with pytest.raises(NoTextError, match="扫描件.*没有找到文字.*scan.pdf"):
         read_document(write_scanned_pdf(tmp_path / "scan.pdf"))
 
 
@@ -229,7 +231,7 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
         ("image.html", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, UnsupportedFormatError, "PNG"),
         ("text.docx", "一、总体要求".encode(), UnsupportedFormatError, "Word"),
         ("text.pdf", "一、总体要求".encode(), UnsupportedFormatError, "PDF"),
-        ("old.doc", b"\xd0\xcf\x11\xe0", UnsupportedFormatError, "不支持的文件格式"),
+        ("old.doc", b"\xd0\xcf\x11\xe0", UnsupportedFormatError, "Word"),
         ("setup.exe", b"MZ", UnsupportedFormatError, "不支持的文件格式"),
         ("noextension", b"abc", UnsupportedFormatError, "无扩展名"),
     ],
@@ -338,7 +340,7 @@ def _as_html(lines: list[str]) -> str:
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
 def test_seed_parses_the_same_in_every_format(tmp_path, seed, fmt):
     """The same plan as GBK/UTF-16 text, Word, a folded PDF text layer or a web page parses alike."""
-    from index.ingest.read import split_paragraphs
+    from index.ingest.lines import split_paragraphs
 
     expected = signature(parse_file(seed))
     text = seed.read_text(encoding="utf-8")

@@ -15,6 +15,8 @@ from tests.reliability_scenarios import ADMIN, CorpusState, kill_bot_upload_once
 from tests.reliability_world import ChildBot, World, core_child, store_documents
 from tests.standin.botapi import BotApiStandIn
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
+
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:

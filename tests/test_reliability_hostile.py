@@ -16,6 +16,8 @@ from tests.reliability_world import World
 from tests.standin.botapi import BotApiStandIn
 from tests.standin.harness import RunningBot, bot_settings
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
+
 
 @pytest.fixture(scope="module")
 def world(request: pytest.FixtureRequest) -> World:

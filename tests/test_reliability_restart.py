@@ -9,6 +9,8 @@ from tests.reliability_fixtures import fresh_world
 from tests.reliability_scenarios import restart_scenario
 from tests.reliability_world import World
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
+
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:

@@ -15,6 +15,8 @@ from tests.reliability_world import EchoingProxy, World
 from tests.standin.botapi import BotApiStandIn
 from tests.standin.harness import RunningBot, bot_settings
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
+
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:

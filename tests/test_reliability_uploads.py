@@ -13,6 +13,8 @@ from tests.reliability_inputs import bad_uploads, compound_file
 from tests.reliability_scenarios import bad_uploads_bot, bad_uploads_core
 from tests.reliability_world import World
 
+pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
+
 
 @pytest.fixture
 def world(request: pytest.FixtureRequest) -> World:

@@ -14,8 +14,8 @@ from index.embed.backends import FakeEmbedder
 from index.search.searcher import HybridSearcher
 from index.service import PlanService
 from index.settings import Settings
+from index.store.corpus import parse_with_canonical
 from index.store.database import Store
-from index.store.versions import parse_with_canonical
 from tests.handmade import anhui, fake_parse, make_store, shared_jieba, taiyuan, write_corpus, xian
 from tests.reliability_checks import index_problems
 

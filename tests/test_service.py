@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from index.embed.backends import FakeEmbedder
-from index.errors import IndexMismatchError, IndexMissingError, StoreError
+from index.errors import DocumentRefError, IndexMismatchError, IndexMissingError
 from index.models import LEAD, SUPPORT
 from index.service import Answer, PlanService, resolve_embedder
 from index.settings import Settings
@@ -52,8 +52,8 @@ def test_ask_answers_cites_and_logs(service: PlanService) -> None:
     assert top.clause.path == "二、(五)" and top.document.doc_number == "市政办发〔2017〕17号"
     assert answer.question_id is not None and not answer.low_confidence
     data = answer.to_json(explain=True)
-    assert set(data) == {"query", "low_confidence", "results", "filters"}
-    assert set(data["results"][0]) == {"rank", "score", "clause_id", "path", "heading", "text", "agencies", "document", "explain"}
+    assert set(data) == {"query", "kind", "low_confidence", "results", "filters"}
+    assert set(data["results"][0]) == {"rank", "score", "clause_id", "path", "heading", "text", "agencies", "document", "explain", "citation", "version_note"}
     assert set(data["results"][0]["document"]) == {"title", "doc_number", "issuer", "date", "region", "source"}
     assert service.ask("电梯", log=False).question_id is None
 
@@ -92,7 +92,7 @@ def test_find_document_by_number_region_file_title_and_id(service: PlanService) 
 def test_outline_and_agency_tasks(service: PlanService) -> None:
     doc, clauses = service.outline("西安")
     assert doc.region == "西安市" and [c.path for c in clauses][:2] == ["一、", "一、(一)"]
-    with pytest.raises(StoreError, match="找不到"):
+    with pytest.raises(DocumentRefError, match="找不到"):
         service.outline("北京")
     tasks = service.agency_tasks("各区县政府")
     roles = [h.explain["role"] for h in tasks]

@@ -5,11 +5,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from bot.handlers.targets import find_targets, targets_messages
+from bot.handlers.targets import targets_messages
+from index import PlanService, Settings
 from index.features.charts import targets_chart
 from index.features.targets import (
     APPROX,
@@ -24,8 +24,8 @@ from index.features.targets import (
     title_year,
 )
 from index.models import LEAD, Agency, Clause, Document
+from index.store.corpus import sync_corpus
 from index.store.database import Store
-from index.store.versions import fill_store
 from tests.conftest import CORPUS_DIR, ROOT
 
 DOC = Document("doc1", "某市2019年质量工作要点", "某政办发〔2019〕1号", "某市人民政府办公室", "2019-03-01", "某市", "a.txt", "0")
@@ -157,7 +157,7 @@ def test_targets_carry_owner_and_citation() -> None:
     agencies = [Agency("市市场监管局", LEAD), Agency("市统计局", "support")]
     target = extract_targets(clause("产品质量监督抽查合格率达到98%以上。", agencies), DOC)[0]
     assert target.agencies == ["市市场监管局", "市统计局"]
-    assert target.citation == "《某市2019年质量工作要点》（某政办发〔2019〕1号，某市人民政府办公室，2019-03-01） 一、(一)"
+    assert target.citation == "《某市2019年质量工作要点》（某政办发〔2019〕1号，某市人民政府办公室，2019年3月1日）一、(一)"
     assert (target.clause_id, target.path, target.doc_id, target.region) == ("doc1:c1", "一、(一)", "doc1", "某市")
     assert target.value_text == "98%以上" and target.comparator_text == "达到…以上"
 
@@ -165,7 +165,7 @@ def test_targets_carry_owner_and_citation() -> None:
 @pytest.fixture(scope="module")
 def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = Store(tmp_path_factory.mktemp("targets") / "store.db")
-    assert fill_store(store, CORPUS_DIR) == []
+    assert sync_corpus(CORPUS_DIR, store).skipped == []
     yield store
     store.close()
 
@@ -216,8 +216,10 @@ def test_chart_is_a_png(seed_store: Store) -> None:
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
 
 
-def test_bot_targets_rendering(seed_store: Store) -> None:
-    rows, targets = find_targets(SimpleNamespace(store=seed_store), "合格率")
+def test_bot_targets_rendering(tmp_path: Path) -> None:
+    service = PlanService(Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS_DIR, embedding_model="fake:32"))
+    report = service.targets("合格率")
+    rows, targets = report.rows, report.targets
     messages = targets_messages("合格率", rows)
     assert len(targets) == len(rows) > 10
     assert "产品质量监督抽查合格率" in "".join(messages) and "≥ 98%" in "".join(messages)
@@ -237,7 +239,7 @@ def test_targets_script_json(tmp_path: Path) -> None:
     assert (item["value"], item["unit"], item["comparator"], item["year"]) == (98.0, "%", ">=", 2020)
     assert "七政办规〔2018〕1号" in item["citation"] and "二、(一)1." in item["citation"]
     assert all({"value", "unit", "comparator", "year", "citation", "value_text"} <= set(i) for i in items)
-    assert not (tmp_path / "store.db").exists()  # an empty DATA_DIR is read through, never written
+    assert not (tmp_path / "index").exists()  # an empty DATA_DIR: documents parsed into the store, nothing embedded
 
 
 def test_targets_script_table_and_errors(tmp_path: Path) -> None:

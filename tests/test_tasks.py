@@ -6,12 +6,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
 
-from bot.handlers.tasks_export import build_rows, file_name, parse_args, summary_messages
+from bot.handlers.tasks_export import file_name, parse_args, summary_messages
+from index import PlanService, Settings
 from index.errors import DocumentRefError, ExportError
 from index.features.tasks import (
     HEADER,
@@ -21,19 +21,19 @@ from index.features.tasks import (
     render_markdown,
     render_tasks,
     render_xlsx,
-    resolve_document,
     task_text,
 )
 from index.models import LEAD, SUPPORT
+from index.store.corpus import sync_corpus
 from index.store.database import Store
-from index.store.versions import fill_store
+from index.store.resolver import resolve_document
 from tests.conftest import CORPUS_DIR, ROOT
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = Store(tmp_path_factory.mktemp("tasks") / "store.db")
-    fill_store(store, CORPUS_DIR)
+    sync_corpus(CORPUS_DIR, store)
     yield store
     store.close()
 
@@ -144,15 +144,16 @@ def test_task_text_drops_number_and_responsibility(store: Store) -> None:
     assert text.startswith("开展创建“全国质量强市示范城市”") and "协助" not in text and not text.startswith("(六)")
 
 
-def test_bot_export_helpers(store: Store) -> None:
+def test_bot_export_helpers(tmp_path: Path) -> None:
     assert parse_args(["市市场监管局", "太原", "XLSX"]) == ("市市场监管局", "太原", "xlsx")
     assert parse_args(["市场监管局"]) == ("市场监管局", None, None)
-    service = SimpleNamespace(store=store)
-    rows, subject, document = build_rows(service, "市市场监管局", "太原")
-    assert rows and subject == "市市场监管局" and document.region == "太原市"
-    whole, subject, document = build_rows(service, "七台河", None)  # names no agency: the whole document
-    assert whole and whole[0].role is None and document.region == "七台河市"
-    assert build_rows(service, "不存在的单位", None)[0] == []
+    service = PlanService(Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS_DIR, embedding_model="fake:32"))
+    table = service.task_table("市市场监管局", "太原")
+    rows = table.rows
+    assert rows and table.subject == "市市场监管局" and table.document.region == "太原市"
+    whole = service.task_table("七台河", None)  # names no agency: the whole document
+    assert whole.rows and whole.rows[0].role is None and whole.document.region == "七台河市"
+    assert service.task_table("不存在的单位", None).rows == []
     messages = summary_messages("市市场监管局", rows)
     assert "共 " in messages[0] and all(len(m) <= 4096 for m in messages)
     assert file_name("市市场监管局 / 太原", "xlsx") == "任务分解表_市市场监管局_太原.xlsx"

@@ -6,15 +6,15 @@ import pytest
 
 from index.ingest.parse import parse_text
 from index.models import Document
+from index.service import PlanService
 from index.settings import Settings
+from index.store.corpus import sync_corpus
 from index.store.database import Store
 from index.store.versions import (
     apply_versions,
     detect_versions,
     doc_number_family,
-    fill_store,
     latest_version,
-    report_store,
     title_key,
     version_note,
 )
@@ -70,7 +70,7 @@ def test_same_issuer_and_title_without_doc_numbers() -> None:
 
 def test_seeds_are_not_versions_of_each_other(tmp_path: Path) -> None:
     with Store(tmp_path / "store.db") as store:
-        fill_store(store, CORPUS_DIR)
+        sync_corpus(CORPUS_DIR, store)
         assert len(store.documents()) == 5
         assert detect_versions(store.documents()) == {}
 
@@ -79,7 +79,7 @@ def test_version_note() -> None:
     docs = {d.id: d for d in (XIAN_2016, XIAN_2017, XIAN_2018)}
     links = detect_versions(list(docs.values()))
     note = version_note(XIAN_2016, links, docs)
-    assert note == "注意：此条出自旧版本，已被《西安市2018年质量强市行动计划》（市政办发〔2018〕9号，2018-02-10）取代。"
+    assert note == "注意：此条出自旧版本，已被《西安市2018年质量强市行动计划》（市政办发〔2018〕9号，西安市人民政府办公厅，2018年2月10日）取代。"
     assert version_note(XIAN_2018, links, docs).startswith("此文件取代了《西安市2017年质量强市行动计划》")
     assert version_note(doc("z", "无关", None, None, None, None), links, docs) is None
 
@@ -97,18 +97,15 @@ def test_apply_versions_records_supersedes_in_the_store(tmp_path: Path) -> None:
         assert apply_versions(store) == links  # idempotent
 
 
-def test_report_store_reads_the_corpus_while_the_store_is_empty(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS_DIR)
-    with report_store(settings) as (store, notes):
-        assert len(store.documents()) == 5 and notes and "corpus" in notes[0]
-        xian = next(d for d in store.documents() if d.region == "西安市")
-        canonical = {a.name: a.canonical for c in store.clauses(xian.id) for a in c.agencies}
-        assert canonical["市质监局"] == "市市场监管局"
-    assert not settings.store_path.exists()
-    with Store(settings.store_path) as real:
-        fill_store(real, CORPUS_DIR)
-    with report_store(settings) as (store, notes):
-        assert notes == [] and store.readonly and len(store.documents()) == 5
+def test_reports_read_the_corpus_before_anything_is_indexed(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=CORPUS_DIR, embedding_model="fake:32")
+    service = PlanService(settings)
+    table = service.task_table("市质监局", "西安")
+    assert table.rows and table.notes and str(CORPUS_DIR) in table.notes[0]
+    assert all(row.document.region == "西安市" for row in table.rows)
+    assert any("现市场监管局" in lead for row in table.rows for lead in row.leads)
+    again = service.task_table("市质监局", "西安")
+    assert again.notes == [] and len(again.rows) == len(table.rows)  # the store holds them now
 
 
 @pytest.mark.parametrize("missing", [None, ""])

@@ -29,7 +29,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from index.errors import QualityPlanError
+from index import ACCEPTED_SUFFIXES, QualityPlanError
 
 from .. import callbacks, render
 from ..access import admin_only
@@ -38,7 +38,6 @@ from ..work import ProgressMessage, edit_text, run_blocking, send_messages
 
 logger = logging.getLogger(__name__)
 
-ACCEPTED_SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
 REMOVE_USAGE = "请输入要移除的文件，例如：<code>/remove 市政办发〔2017〕17号</code>（用 /docs 查看文件）"
 GONE = "这个操作已处理或已过期。"
 
@@ -65,8 +64,9 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     document = message.document
     name = safe_file_name(document.file_name)
-    if Path(name).suffix not in ACCEPTED_SUFFIXES:
-        await message.reply_text(f"不支持的文件格式：{render.quote(name)}。请发送 .txt、.docx、.pdf 或 .html 文件。")
+    if Path(name).suffix.lower() not in ACCEPTED_SUFFIXES:
+        accepted = "、".join(ACCEPTED_SUFFIXES)
+        await message.reply_text(f"不支持的文件格式：{render.quote(name)}。可以发送 {accepted} 文件。")
         return
     limit_mb = state.options.max_upload_bytes // (1024 * 1024)
     if document.file_size and document.file_size > state.options.max_upload_bytes:
@@ -196,7 +196,7 @@ async def remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text(f"没有找到文件：{render.quote(ref)}。用 /docs 查看已收录的文件。")
         return
     token = secrets.token_urlsafe(6)
-    state.removals[token] = PendingRemoval(token, document.id, render.doc_title(document), update.effective_user.id)
+    state.removals[token] = PendingRemoval(token, document.id, render.document_title(document), update.effective_user.id)
     keyboard = InlineKeyboardMarkup(
         [
             [

@@ -13,28 +13,25 @@ full text, more results and 👍/👎.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from index.models import Hit
-from index.search.question import agency_task_subject
+from index import MAX_QUERY_CHARS, AgencyReply, Answer, ClauseReply, Hit, PlanService, Reply
 
 from .. import callbacks, render
 from ..state import BotState, get_state
 from ..work import run_in, send_messages, with_typing
 from .agency import pager as agency_pager
 
-MAX_QUESTION_CHARS = 500
 USAGE = "请在 /ask 后面写上问题，例如：<code>/ask 电梯安全隐患整治由谁牵头？</code>"
 MENTION_HINT = "请在 @我 后面写上问题，例如：<i>电梯安全隐患整治由谁牵头？</i>"
 
 
 def clean_question(text: str | None) -> str:
-    return " ".join((text or "").split())[:MAX_QUESTION_CHARS]
+    """Whitespace collapsed and cut; the service reads the question itself (PlanService.respond)."""
+    return " ".join((text or "").split())[:MAX_QUERY_CHARS]
 
 
 async def private_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,26 +63,8 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await answer_question(update, context, question)
 
 
-@dataclass
-class AgencyTasks:
-    """The answer to "市市场监管局牵头哪些任务？": every clause the agency leads, then supports."""
-
-    name: str
-    hits: list[Any]
-
-
-def answer_or_lookup(service: Any, question: str, *, top_k: int, user_id: int | None, chat_type: str) -> Any:
-    """A clause reference gives that clause (list of Hits); a "which tasks does agency X lead"
-    question the agency's task list (AgencyTasks); anything else a searched Answer."""
-    hits = service.lookup(question)
-    if hits:
-        return hits
-    subject = agency_task_subject(question)
-    if subject:
-        tasks = service.agency_tasks(subject)
-        if tasks:
-            return AgencyTasks(subject, tasks)
-    return service.ask(question, top_k=top_k, user_id=user_id, chat_type=chat_type)
+def respond(service: PlanService, question: str, *, top_k: int, user_id: int | None, chat_type: str) -> Reply:
+    return service.respond(question, top_k=top_k, user_id=user_id, chat_type=chat_type)
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str | None) -> None:
@@ -100,7 +79,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     user = update.effective_user
     work = run_in(
         state.question_pool,
-        answer_or_lookup,
+        respond,
         state.service,
         question,
         top_k=state.settings.top_k,
@@ -109,22 +88,23 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     )
     result = await with_typing(context.bot, chat.id, delay, work)
     reply_to = None if private else message.message_id
-    if isinstance(result, list):
-        await send_clauses(context, chat.id, result, reply_to=reply_to)
+    if isinstance(result, ClauseReply):
+        await send_clauses(context, chat.id, result.hits, reply_to=reply_to)
         return
-    if isinstance(result, AgencyTasks):
+    if isinstance(result, AgencyReply):
         size = state.options.agency_page_size
-        text = render.agency_page(result.name, result.hits, 0, size)
-        keyboard = agency_pager(state, result.name, 0, len(result.hits))
+        text = render.agency_page(result.agency, result.hits, 0, size)
+        keyboard = agency_pager(state, result.agency, 0, len(result.hits))
         await send_messages(context.bot, chat.id, [text], reply_to=reply_to, keyboard=keyboard)
         return
-    await send_answer(context, chat.id, result, offset=0, question_id=result.question_id, reply_to=reply_to)
+    answer = result.answer
+    await send_answer(context, chat.id, answer, offset=0, question_id=answer.question_id, reply_to=reply_to)
 
 
 async def send_answer(
     context: ContextTypes.DEFAULT_TYPE,
     chat_id: int,
-    answer: Any,
+    answer: Answer,
     *,
     offset: int,
     question_id: int | None,
@@ -140,7 +120,7 @@ async def send_answer(
 
 
 def answer_keyboard(
-    state: BotState, answer: Any, *, offset: int, question_id: int | None
+    state: BotState, answer: Answer, *, offset: int, question_id: int | None
 ) -> InlineKeyboardMarkup | None:
     """全文 buttons for each clause shown; 👍/👎 and 更多 when the question is on record."""
     if not answer.hits:

@@ -133,5 +133,5 @@ async def clause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _button_label(document: Any) -> str:
-    label = " ".join(part for part in (document.region, document.doc_number) if part) or render.doc_title(document)
+    label = " ".join(part for part in (document.region, document.doc_number) if part) or render.document_title(document)
     return label[:60]

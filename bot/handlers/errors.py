@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from index.errors import QualityPlanError
+from index import QualityPlanError
 
 from .. import render
 

@@ -7,8 +7,6 @@ bot no longer remembers (after a restart), say so instead of guessing.
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
@@ -19,12 +17,6 @@ from ..work import run_blocking, run_in
 from .ask import send_answer, send_clauses
 
 EXPIRED = "这个按钮已过期，请重新提问。"
-
-
-def stored_question(service: Any, question_id: int) -> str | None:
-    """The text of a logged question, for buttons older than the bot's memory (e.g. a restart)."""
-    record = service.store.question(question_id)
-    return record["query"] if record else None
 
 
 async def full_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -51,7 +43,7 @@ async def more_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer(EXPIRED, show_alert=True)
         return
     question_id, offset = int(data.args[0]), int(data.args[1])
-    question = state.questions.get(question_id) or await run_blocking(stored_question, state.service, question_id)
+    question = state.questions.get(question_id) or await run_blocking(state.service.question_text, question_id)
     if question is None:
         await query.answer(EXPIRED, show_alert=True)
         return

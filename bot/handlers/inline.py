@@ -9,13 +9,12 @@ arrive on every keystroke, so they are searched without being logged as question
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from telegram import InlineQueryResultArticle, InlineQueryResultsButton, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from index.models import Hit
+from index import Hit, PlanService
 
 from .. import render
 from ..state import get_state
@@ -25,7 +24,7 @@ EMPTY_HINT = "输入关键词或条款编号，如：电梯、西安 二(五)"
 NOTHING_FOUND = "没有找到相关条款，换个关键词试试"
 
 
-def inline_hits(service: Any, query: str, limit: int) -> list[Hit]:
+def inline_hits(service: PlanService, query: str, limit: int) -> list[Hit]:
     hits = service.lookup(query)
     if hits:
         return hits[:limit]

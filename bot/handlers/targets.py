@@ -9,15 +9,12 @@ Register with `handlers()` (a CommandHandler and the chart button's CallbackQuer
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from index.errors import QualityPlanError
-from index.features.targets import Target, collect_targets, comparison_rows
-from index.store.versions import detect_versions
+from index import QualityPlanError, Target, TargetReport, cjk_font, targets_chart
 
 from .. import callbacks, render
 from ..state import get_state
@@ -27,15 +24,6 @@ COMMAND = "targets"
 CHART = "tgc"  # callback action: v1:tgc:<keyword key>
 CHART_WORDS = {"图", "图表", "chart", "png"}
 USAGE = "请输入指标中的词，例如：<code>/targets 合格率</code>；加“图”得到对比图：<code>/targets 合格率 图</code>"
-
-
-def find_targets(service: Any, keyword: str) -> tuple[list[dict[str, str]], list[Target]]:
-    """Comparison rows and targets for a keyword (blocking: run in a thread)."""
-    store = service.store
-    documents = store.documents()
-    targets = collect_targets(store, keyword, documents)
-    superseded = {doc_id for doc_id, link in detect_versions(documents).items() if link.superseded_by}
-    return comparison_rows(targets, {d.id: d for d in documents}, superseded=superseded), targets
 
 
 def targets_messages(keyword: str, rows: Sequence[dict[str, str]]) -> list[str]:
@@ -59,8 +47,6 @@ def chart_keyboard(key: str) -> InlineKeyboardMarkup:
 
 
 async def send_chart(context: ContextTypes.DEFAULT_TYPE, chat_id: int, keyword: str, targets: Sequence[Target]) -> None:
-    from index.features.charts import cjk_font, targets_chart
-
     png = await run_blocking(targets_chart, list(targets), title=keyword)
     caption = f"{keyword}：目标对比（{len(targets)} 项）"
     if await run_blocking(cjk_font) is None:
@@ -80,10 +66,11 @@ async def targets_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await message.reply_text(USAGE)
         return
     try:
-        rows, targets = await run_blocking(find_targets, state.service, keyword)
+        report: TargetReport = await run_blocking(state.service.targets, keyword)
     except QualityPlanError as error:
         await message.reply_text(render.quote(error, 300))
         return
+    rows, targets = report.rows, report.targets
     if not targets:
         await message.reply_text(f"没有找到含“{render.quote(keyword)}”的量化目标。")
         return
@@ -106,7 +93,7 @@ async def chart_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     await query.answer("正在生成图表…")
     try:
-        _, targets = await run_blocking(find_targets, state.service, keyword)
+        targets = (await run_blocking(state.service.targets, keyword)).targets
     except QualityPlanError as error:
         await context.bot.send_message(chat_id=query.message.chat.id, text=render.quote(error, 300))
         return

@@ -11,15 +11,12 @@ Register with `handlers()` (a CommandHandler and the export button's CallbackQue
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from index.errors import DocumentRefError, QualityPlanError
-from index.features.tasks import FORMATS, TaskRow, agency_task_rows, document_task_rows, render_tasks, resolve_document
-from index.models import LEAD
+from index import LEAD, TASK_FORMATS, QualityPlanError, TaskRow, TaskTable, render_tasks
 
 from .. import callbacks, render
 from ..state import BotState, get_state
@@ -38,26 +35,6 @@ MIME = {
     "csv": "text/csv",
     "md": "text/markdown",
 }
-
-
-def build_rows(service: Any, agency: str | None, doc_ref: str | None) -> tuple[list[TaskRow], str, Any]:
-    """(rows, what they are about, document or None). An agency that names nothing but a document
-    gives that document's whole table. Blocking: run in a thread."""
-    store = service.store
-    documents = store.documents()
-    document = resolve_document(documents, doc_ref) if doc_ref else None
-    if agency:
-        chosen = [document] if document is not None else documents
-        rows = agency_task_rows(agency, [(d, store.clauses(d.id)) for d in chosen])
-        if rows or document is not None:
-            return rows, agency, document
-        try:
-            document = resolve_document(documents, agency)
-        except DocumentRefError:
-            return [], agency, None
-    if document is None:
-        return [], agency or "", None
-    return document_task_rows(document, store.clauses(document.id)), document.title or document.source, document
 
 
 def file_name(subject: str, fmt: str) -> str:
@@ -110,7 +87,7 @@ async def send_table(
 def parse_args(words: list[str]) -> tuple[str | None, str | None, str | None]:
     """(agency, document reference, format) from the command's words."""
     fmt = None
-    if words and words[-1].lower() in FORMATS:
+    if words and words[-1].lower() in TASK_FORMATS:
         fmt = words.pop().lower()
     agency = words[0] if words else None
     doc_ref = " ".join(words[1:]) or None
@@ -125,10 +102,11 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_text(USAGE)
         return
     try:
-        rows, subject, document = await run_blocking(build_rows, state.service, agency, doc_ref)
+        table: TaskTable = await run_blocking(state.service.task_table, agency, doc_ref)
     except QualityPlanError as error:
         await message.reply_text(render.quote(error, 300))
         return
+    rows, subject, document = table.rows, table.subject, table.document
     if not rows:
         await message.reply_text(
             f"没有找到「{render.quote(agency)}」负责的条款。可以换个写法，例如“市场监管局”或“质监局”。"
@@ -154,15 +132,16 @@ async def export_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     fmt = data.args[1] if valid else None
     doc_ref = data.args[2] if valid and len(data.args) == 3 else None
     whole_document = key == WHOLE_DOCUMENT
-    if fmt not in FORMATS or (not whole_document and not name) or (whole_document and not doc_ref):
+    if fmt not in TASK_FORMATS or (not whole_document and not name) or (whole_document and not doc_ref):
         await query.answer("按钮已过期，请重新发送 /tasks 单位名", show_alert=True)
         return
     await query.answer("正在生成文件…")
     try:
-        rows, subject, _ = await run_blocking(build_rows, state.service, name, doc_ref)
+        table: TaskTable = await run_blocking(state.service.task_table, name, doc_ref)
     except QualityPlanError as error:
         await context.bot.send_message(chat_id=query.message.chat.id, text=render.quote(error, 300))
         return
+    rows, subject = table.rows, table.subject
     if not rows:
         await context.bot.send_message(chat_id=query.message.chat.id, text="这些条款已不在库中。")
         return

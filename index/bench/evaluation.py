@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from index.models import Hit
-from index.search.lexical import agency_aliases
+from index.text.agencies import agency_aliases
 
 DEPTH = 10
 AGENCY_DEFINITION = (

@@ -50,13 +50,13 @@ from index.search.lexical import (
     ChineseTokenizer,
     JiebaBase,
     Postings,
-    agency_aliases,
-    normalize_text,
     quoted_terms,
 )
-from index.search.question import issuer_place, region_aliases
 from index.settings import Settings
 from index.store.database import Store
+from index.text.agencies import agency_aliases
+from index.text.normalize import normalize_text
+from index.text.places import issuer_place, region_aliases
 
 FORMAT_VERSION = 3  # 3: segments
 CODE_VERSION = "hybrid-search-3"  # bump when passages or tokens change: indexes are rebuilt

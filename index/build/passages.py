@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from index.models import Clause, Document
+from index.text.citation import body_text
 
 # e5-small reads at most 512 tokens; Chinese is about one token per character, and the
 # context line takes up to ~80, so windows stay well inside the limit.
@@ -60,18 +61,6 @@ def context_line(document: Document, clause: Clause, by_id: dict[str, Clause]) -
         if heading and heading not in parts:
             parts.append(heading)
     return "｜".join(parts)
-
-
-def body_text(clause: Clause) -> str:
-    """The clause text without a repeat of its heading line (the context line already has it)."""
-    text = clause.text.strip()
-    heading = (clause.heading or "").strip()
-    if heading:
-        for lead in (f"{clause.number}{heading}", heading):
-            if text.startswith(lead):
-                rest = text[len(lead) :].lstrip("。．.：:，, \n")
-                return rest or text
-    return text
 
 
 def split_windows(text: str, size: int = WINDOW_CHARS, overlap: int = WINDOW_OVERLAP) -> list[str]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from index.models import LEAD, Clause, Document
+from index.text.citation import citation
 from index.text.normalize import norm
 
 if TYPE_CHECKING:
@@ -186,13 +187,6 @@ def title_year(document: Document) -> int | None:
         return int(years[-1])
     periods = [year for name, year in _ZH_PERIODS.items() if name in title]
     return periods[-1] if periods else None
-
-
-def citation(document: Document, clause: Clause) -> str:
-    """《title》（文号，issuer，date）path — missing fields are left out, never guessed."""
-    title = document.title or document.source
-    details = "，".join(x for x in (document.doc_number, document.issuer, document.date) if x)
-    return f"《{title}》" + (f"（{details}）" if details else "") + f" {clause.path}".rstrip()
 
 
 @dataclass
@@ -540,7 +534,7 @@ def extract_targets(
     found = _Reader(source_text, start, fallback).read()
     leads = [a.name for a in clause.agencies if a.role == LEAD]
     others = [a.name for a in clause.agencies if a.role != LEAD]
-    cite = citation(document, clause)
+    cite = citation(document, clause.path)
     targets = []
     for indicator, number, comparator, words, kind, deadline, sentence in found:
         year = deadline.year if deadline else fallback

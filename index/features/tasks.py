@@ -17,10 +17,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from index.errors import DocumentRefError, ExportError
+from index.errors import ExportError
 from index.features.targets import Target, extract_targets, find_deadline, own_texts, title_year
-from index.models import KIND_PARAGRAPH, LEAD, SUPPORT, Clause, Document
-from index.text.agencies import AgencyTable, default_table
+from index.models import KIND_PARAGRAPH, LEAD, Clause, Document
+from index.text.agencies import AgencyTable, agency_role, default_table
 from index.text.normalize import norm
 
 HEADER = ("序号", "文件", "条款", "任务", "牵头单位", "配合单位", "目标与时限")
@@ -190,12 +190,9 @@ def agency_task_rows(
     for doc_index, (document, clauses) in enumerate(_by_date(corpus)):
         view = _DocumentView(document, clauses)
         for clause in view.clauses:
-            names = [
-                a for a in clause.agencies if table.matches(agency, a.name, a.canonical, doc_region=document.region)
-            ]
-            if not names:
+            role, names = agency_role(agency, clause.agencies, doc_region=document.region, table=table)
+            if role is None:
                 continue
-            role = LEAD if any(a.role == LEAD for a in names) else SUPPORT
             found.append((0 if role == LEAD else 1, role, doc_index, view, clause, role, [a.name for a in names]))
     found.sort(key=lambda item: (item[0], item[2], item[4].order))
     return [
@@ -214,27 +211,6 @@ def document_task_rows(document: Document, clauses: Sequence[Clause], *, table: 
 
 def _by_date(corpus: Iterable[tuple[Document, Sequence[Clause]]]) -> list[tuple[Document, Sequence[Clause]]]:
     return sorted(corpus, key=lambda item: (item[0].date or "", item[0].title or "", item[0].id))
-
-
-def resolve_document(documents: Sequence[Document], ref: str) -> Document:
-    """A document by id (or prefix), 文号, file name, region or title words; newest first on ties."""
-    text = norm(ref or "").strip()
-    if not text:
-        raise DocumentRefError("请给出文件：文号、地区、标题中的词或文件名")
-    newest = sorted(documents, key=lambda d: d.date or "", reverse=True)
-    tests = (
-        lambda d: d.id == text or (len(text) >= 6 and d.id.startswith(text)),
-        lambda d: norm(d.doc_number or "") == text,
-        lambda d: d.source == text or d.source.rsplit(".", 1)[0] == text,
-        lambda d: bool(d.region) and (text in norm(d.region) or norm(d.region).rstrip("省市州县区") == text),
-        lambda d: text in norm(d.title or ""),
-        lambda d: text in norm(d.issuer or "") or text in norm(d.source),
-    )
-    for test in tests:
-        matches = [d for d in newest if test(d)]
-        if matches:
-            return matches[0]
-    raise DocumentRefError(f"库中找不到这个文件：{ref}（可用文号、地区、标题中的词或文件名）")
 
 
 # -- writers ---------------------------------------------------------------------------------

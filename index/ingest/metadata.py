@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 from index.ingest.responsibility import is_responsibility_line
-from index.text.normalize import STYLE_RANK, Marker, match_marker, norm, squash
+from index.text.normalize import norm, squash
+from index.text.numbering import STYLE_RANK, Marker, match_marker
 
 
 @dataclass
@@ -153,7 +154,8 @@ def find_doc_number(text: str, *, allow_parenthesised: bool = False) -> str | No
         prefix = match.group(1)
         # A 文号 is an issuing-body abbreviation: cut off words that ran into it ("…的通知皖政办秘").
         cut = max(prefix.rfind(word) + len(word) if prefix.rfind(word) >= 0 else 0
-                  for word in ("通知", "意见", "方案", "计划", "决定", "文号", "字号", "号", "的", "于"))
+                  for word in ("通知", "意见", "方案", "计划", "决定", "文号", "字号", "号", "的", "于", "通过",
+                                 "会议", "公布", "发布", "批准"))
         prefix = prefix[cut:]
         if not prefix:
             continue
@@ -181,20 +183,39 @@ _REGION = re.compile(
 _TITLE_REGION = re.compile(
     r"^(?:关于)?([\u4e00-\u9fff]{1,10}?(?:特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|县|区|旗))(?=\d|[\u4e00-\u9fff(（])"
 )
-_NOT_A_PLACE = re.compile(r"质量|强|推进|实施|全面|建设|加快|进一步|关于|贯彻|印发|发展|工作|行动|开展")
+_NOT_A_PLACE = re.compile(r"质量|强|推进|实施|全面|建设|加快|进一步|关于|贯彻|印发|发展|工作|行动|开展|委|政府|党|人大|我")
+# A body's full place name in running text: "贵州省人民政府", "克孜勒苏柯尔克孜自治州人民政府".
+_PLACE_OF_BODY = re.compile(
+    r"([\u4e00-\u9fff]{2,12}?(?:特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|县|区|旗))(?:人民政府|政府)"
+)
 
 
-def region_of(issuer: str | None, title: str | None) -> str | None:
-    """Region named by the issuer ("太原市人民政府" → "太原市"), else by the title's first words."""
+def _complete_place(match: re.Match[str], text: str) -> str:
+    """"广州" before "市" is the alias of "广州市": a place name runs on to its own level word."""
+    place = match.group(1)
+    following = text[match.end(1) : match.end(1) + 1]
+    if place.endswith("州") and following in ("市", "省"):
+        return place + following
+    return place
+
+
+def region_of(issuer: str | None, title: str | None, body: list[str] | None = None) -> str | None:
+    """Region named by the issuer ("太原市人民政府" → "太原市"), else by the title's first words, else by
+    the first "X人民政府" in `body` lines; always the complete name ("温州市", never "温州")."""
     if issuer:
         for name in re.split(r"[\s、,，]+", squash(issuer)):
             match = _REGION.match(name)
             if match and not _NOT_A_PLACE.search(match.group(1)):
-                return match.group(1)
+                return _complete_place(match, name)
     if title:
-        match = _TITLE_REGION.match(squash(title))
+        text = squash(title)
+        match = _TITLE_REGION.match(text)
         if match and not _NOT_A_PLACE.search(match.group(1)):
-            return match.group(1)
+            return _complete_place(match, text)
+    for line in body or []:
+        for match in _PLACE_OF_BODY.finditer(squash(line)):
+            if not _NOT_A_PLACE.search(match.group(1)):
+                return match.group(1)
     return None
 
 
@@ -316,7 +337,15 @@ def _title_like(line: str) -> bool:
     return match_marker(text) is None
 
 
-_NOT_TITLE_ASIDE = re.compile(r"日|通过|修订|修正|公布|会议|印发|发布|颁布|批准")
+_NOT_TITLE_ASIDE = re.compile(r"日|通过|修订|修正|公布|会议|印发|发布|颁布|批准|征求意见稿|送审稿|草案|讨论稿|代拟稿")
+_DRAFT_MARK = re.compile(r"[(（](?:公开)?(?:征求意见稿|送审稿|草案|讨论稿|代拟稿)[)）]$")
+# News headlines and consultation notices are pages about a plan, never its title.
+_NOT_PLAN_TITLE = re.compile(
+    r"^(?:我市|我省|我县|我区|我州|本市|近日)|出台|召开|部署会|推进会|获批|亮相|解读|答记者问"
+    r"|征求.{0,40}意见的(?:通知|公告|函)|^关于(?:公开)?征求"
+)
+# Lines the plan's title may stand above: its 文号, a date in brackets, a signature, an addressee.
+_ADDRESSEE = re.compile(r"^[^。；;]{2,80}(?:人民政府|政府|管委会|各部门|各单位|有关单位|直属单位|委办局|各委办局)[:：]$")
 
 
 def _aside(line: str) -> bool:
@@ -348,20 +377,59 @@ def _clean_title(title: str) -> str:
     title = squash(title)
     match = _NOTICE_TITLE.search(title)
     if match and len(match.group(1)) >= 4:
-        return match.group(1)
-    return title
+        title = match.group(1)
+    return _DRAFT_MARK.sub("", title) or title
+
+
+def _below_title(line: str) -> bool:
+    """Lines that stand between a plan's title and its body: 文号, date, addressee, a signature."""
+    text = squash(line)
+    if find_doc_number(text, allow_parenthesised=True) and len(_DOC_NUMBER.sub("", text).strip(" ()（）[]")) <= 1:
+        return True
+    return is_date_line(text) or _bracketed_date(text) is not None or bool(_ADDRESSEE.match(text))
+
+
+def _bracketed_date(text: str) -> str | None:
+    """ISO date of a "（2019年3月20日）" line under a title."""
+    text = squash(text)
+    if len(text) > 2 and text[0] in "(（" and text[-1] in ")）" and is_date_line(text[1:-1].strip()):
+        return parse_date(text)
+    return None
+
+
+_PREAMBLE_ISSUER = re.compile(r"日?([\u4e00-\u9fff（）()]{2,40}?(?:人民政府|政府|人民代表大会常务委员会|人大常委会|委员会))(?:第.{1,6}次)?.{0,8}?会议")
+_PUBLISHED_DATE = re.compile(r"(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:发布|公布|印发|颁布|起施行)")
+
+
+def preamble_fields(line: str) -> DocumentFields | None:
+    """文号, issuer and date of a regulation's preamble "（2019年3月5日X县人民政府第12次常务会议通过　X政发〔2019〕3号
+    2019年3月20日发布）"; None when the line is not one."""
+    text = squash(line)
+    if not _aside(text):
+        return None
+    fields = DocumentFields()
+    fields.doc_number = find_doc_number(text, allow_parenthesised=True)
+    issuer = _PREAMBLE_ISSUER.search(text)
+    if issuer and is_agency_line(issuer.group(1)):
+        fields.issuer = issuer.group(1)
+    published = _PUBLISHED_DATE.search(text)
+    fields.date = parse_date(published.group(1)) if published else parse_date(text)
+    return fields
 
 
 def find_title(front: list[str], fields: dict[str, str]) -> str | None:
     """The plan's own title: the short line(s) just above its preamble and first numbered unit."""
     index = len(front) - 1
-    while index >= 0 and (_prose_like(front[index]) or header_fields(front[index]) is not None or _aside(front[index])):
+    while index >= 0 and (_prose_like(front[index]) or header_fields(front[index]) is not None or _aside(front[index])
+                          or _below_title(front[index])):
         index -= 1
     collected: list[str] = []
     while index >= 0 and len(collected) < 3 and _title_like(front[index]):
         collected.insert(0, front[index])
         index -= 1
     quoted = _forwarded_title(front)
+    if collected and _NOT_PLAN_TITLE.search("".join(squash(line) for line in collected)):
+        collected = []
     if collected:
         title = "".join(squash(line) for line in collected)
         if quoted and _NOTICE_TITLE.search(title):
@@ -388,7 +456,7 @@ def find_title(front: list[str], fields: dict[str, str]) -> str | None:
 def extract_metadata(paragraphs: list[str]) -> tuple[DocumentFields, list[str], list[str]]:
     """(citation fields, body paragraphs, warnings) of a plan's paragraphs as read from its file."""
     warnings: list[str] = []
-    lines = [line for line in paragraphs if line.strip() and not is_noise(line)]
+    lines, published = _without_noise(paragraphs)
     main = choose_main_part(lines)
     notice, lines = lines[:main], lines[main + 1 :] if main else lines
     body_start = find_body_start(lines)
@@ -417,17 +485,58 @@ def extract_metadata(paragraphs: list[str]) -> tuple[DocumentFields, list[str], 
                 fields.setdefault(label, value)
             elif len(found) == 1:
                 pending = label
+    preamble = next((found for line in front_text if (found := preamble_fields(line)) is not None), DocumentFields())
     result = DocumentFields()
     result.title = find_title(front_text, fields)
-    result.doc_number = _find_doc_number(front_text, fields, result.title)
+    result.doc_number = _find_doc_number(front_text, fields, result.title) or preamble.doc_number
     result.issuer, signed = _find_signature(front_text, tail, fields)
-    result.date = _find_date(front_text, tail, fields, signed)
-    result.region = region_of(result.issuer, result.title)
+    result.issuer = result.issuer or preamble.issuer or _standing_issuer(front_text)
+    under_title = next((date for line in front_text if (date := _bracketed_date(line))), None)
+    result.date = _find_date(front_text, tail, fields, signed, preamble.date or under_title, published)
+    result.region = region_of(result.issuer, result.title, front_text + body[:3])
     for name, label in (("title", "标题"), ("doc_number", "文号"), ("issuer", "发文单位"), ("date", "成文日期"),
                         ("region", "地区")):
         if getattr(result, name) is None:
             warnings.append(f"未找到{label}")
     return result, body, warnings
+
+
+_PUBLISHED_LABEL = re.compile(r"^(?:发布时间|发布日期|发稿时间|更新时间|日期|时间)[:：]\s*$")
+_PUBLISHED_LINE = re.compile(r"^(?:(?:发布时间|发布日期|发稿时间|更新时间)[:：]\s*(.+)|(\d{4}\s*[-/.年].{3,12}?)\s*(?:来源|作者|编辑|浏览)[:：].*)$")
+_RED_HEADER = re.compile(r"^(.{2,40}?)文件$")
+
+
+def _without_noise(paragraphs: list[str]) -> tuple[list[str], list[str]]:
+    """(content lines, web publishing dates): a "发布时间：" line and its value are the page's, not the plan's."""
+    lines: list[str] = []
+    published: list[str] = []
+    after_label = False
+    for line in paragraphs:
+        text = squash(line)
+        if not text:
+            continue
+        dated = _PUBLISHED_LINE.match(text)
+        if dated or (after_label and is_date_line(text)):
+            published.append(dated.group(1) or dated.group(2) if dated else text)
+            after_label = False
+            continue
+        after_label = bool(_PUBLISHED_LABEL.match(text))
+        if not is_noise(line) and not after_label:
+            lines.append(line)
+    return lines, published
+
+
+def _standing_issuer(front: list[str]) -> str | None:
+    """An issuer standing alone at the head: a red header "X人民政府办公室文件" or a line that is only
+    a body's name above the title ("郑州市人民政府" / "关于印发…的通知")."""
+    for line in front[:4]:
+        text = squash(line)
+        red = _RED_HEADER.match(text)
+        if red and is_agency_line(red.group(1)):
+            return red.group(1)
+        if is_agency_line(text):
+            return text
+    return None
 
 
 def _find_doc_number(front: list[str], fields: dict[str, str], title: str | None) -> str | None:
@@ -479,7 +588,7 @@ def _find_signature(front: list[str], tail: list[str], fields: dict[str, str]) -
     if issuer is None:
         for line in front[:4]:
             match = re.match(r"^(.{2,40}?)关于", squash(line))
-            if match and is_agency_line(match.group(1)):
+            if match and is_agency_line(match.group(1)) and not _prose_like(line):
                 issuer = match.group(1)
                 break
     if issuer is None and fields.get("发布机构"):
@@ -487,10 +596,13 @@ def _find_signature(front: list[str], tail: list[str], fields: dict[str, str]) -
     return issuer, None
 
 
-def _find_date(front: list[str], tail: list[str], fields: dict[str, str], signed: str | None) -> str | None:
-    candidates = [fields.get("成文日期"), signed, fields.get("发布日期")]
+def _find_date(front: list[str], tail: list[str], fields: dict[str, str], signed: str | None, stated: str | None,
+               published: list[str]) -> str | None:
+    """The document's own date; a web page's publishing date only when the document states none."""
+    candidates = [fields.get("成文日期"), signed, stated]
     candidates += [line for line in tail if is_date_line(line)]
     candidates += [line for line in front if is_date_line(line)]
+    candidates += [fields.get("发布日期"), *published]
     for candidate in candidates:
         if candidate:
             date = parse_date(candidate)

@@ -15,10 +15,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.ingest.lines import Progress, split_paragraphs
 from index.ingest.metadata import extract_metadata, is_noise
-from index.ingest.read import DEFAULT_MAX_BYTES, RawDocument, read_document, split_paragraphs
+from index.ingest.read import DEFAULT_MAX_BYTES, RawDocument, read_document
 from index.ingest.responsibility import (
     agencies_in_spans,
+    find_duties,
     find_responsibility,
     is_responsibility_line,
     parse_responsibility_lines,
@@ -38,7 +40,9 @@ from index.models import (
     Document,
     ParsedDocument,
 )
-from index.text.normalize import STYLE_RANK, Marker, match_marker, norm
+from index.text.chinese import Restorer, strip_pinyin, to_simplified
+from index.text.normalize import norm
+from index.text.numbering import STYLE_RANK, Marker, match_marker
 
 _KIND_OF_STYLE = {
     "bufen": KIND_PART,
@@ -85,9 +89,9 @@ class _Unit:
     lent: int = 0  # how many of this unit's last lines were lifted to its parent
 
 
-def parse_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
-    """Read and parse one file; ReadError subclasses for unreadable input."""
-    return parse_document(read_document(Path(path), max_bytes=max_bytes))
+def parse_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, progress: Progress | None = None) -> ParsedDocument:
+    """Read and parse one file; ReadError subclasses for unreadable input; `progress` as `read_document`'s."""
+    return parse_document(read_document(Path(path), max_bytes=max_bytes, progress=progress))
 
 
 def parse_text(text: str, source: str = "<text>") -> ParsedDocument:
@@ -104,22 +108,38 @@ def parse_text(text: str, source: str = "<text>") -> ParsedDocument:
 
 def parse_document(raw: RawDocument) -> ParsedDocument:
     """Citation data, numbered units and warnings of a document read by `read_document`."""
-    fields, body, warnings = extract_metadata(raw.paragraphs)
+    # Parsed on a simplified copy (same length per paragraph); text, names and titles shown as written.
+    written = [strip_pinyin(paragraph) for paragraph in raw.paragraphs]
+    simplified = [to_simplified(paragraph) for paragraph in written]
+    restorer = Restorer(written, simplified)
+    fields, body, warnings = extract_metadata(simplified)
     warnings = list(raw.warnings) + warnings
     doc_id = raw.sha256[:12]
     clauses, clause_warnings = split_clauses(body, doc_id)
     warnings.extend(clause_warnings)
+    if restorer.needed:
+        _restore_written(clauses, restorer)
     document = Document(
         id=doc_id,
-        title=fields.title,
+        title=restorer.anywhere(fields.title),
         doc_number=fields.doc_number,
-        issuer=fields.issuer,
+        issuer=restorer.anywhere(fields.issuer),
         date=fields.date,
         region=fields.region,
         source=raw.source,
         sha256=raw.sha256,
     )
     return ParsedDocument(document=document, clauses=clauses, warnings=warnings)
+
+
+def _restore_written(clauses: list[Clause], restorer: Restorer) -> None:
+    """Text, heading and agency names of each clause as written (they were cut from the simplified copy)."""
+    for clause in clauses:
+        written = restorer.text(clause.text)
+        clause.heading = restorer.fragment(clause.heading, clause.text, written)
+        for agency in clause.agencies:
+            agency.name = restorer.fragment(agency.name, clause.text, written)
+        clause.text = written
 
 
 def split_clauses(paragraphs: list[str], doc_id: str) -> tuple[list[Clause], list[str]]:
@@ -324,6 +344,9 @@ def _own_agencies(unit: _Unit) -> list[Agency]:
             block = []
         if spans:
             add(agencies_in_spans(stripped, spans))
+    if not agencies:  # no explicit responsibility line: the bodies its sentences make responsible
+        for line in own:
+            add(find_duties(line))
     if unit.style == "paragraph" and not agencies:
         return [Agency(name=unit.number, role=LEAD)]
     return agencies

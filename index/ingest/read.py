@@ -1,8 +1,9 @@
-"""Read a plan document file into plain paragraphs: .txt, .docx, .pdf, .html/.htm.
+"""Read a plan document file into plain paragraphs: .txt, .docx, .pdf, .html/.htm, old Word/WPS
+binaries (.doc/.wps, see word_binary.py), OFD (.ofd, see ofd.py) and saved web pages (.mhtml/.mht).
 
 Everything that can go wrong with an input file ends in a typed `ReadError` whose one-line
 Chinese message names the file and the reason; errors of the libraries underneath never leak.
-The docx/pdf/html libraries are imported only when such a file is read.
+The docx/pdf/html/olefile libraries are imported only when such a file is read.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import hashlib
 import io
 import re
 import zipfile
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,14 +24,15 @@ from index.errors import (
     ReadError,
     UnsupportedFormatError,
 )
-from index.text.normalize import match_marker, norm
+from index.ingest.lines import PLAUSIBLE, Progress, join_wrapped_lines, looks_hard_wrapped, split_paragraphs
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # A .docx is a zip: refuse one whose members would inflate beyond this (zip bomb).
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_MEMBERS = 5000
 
-FORMATS = {".txt": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+FORMATS = {".txt": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html",
+           ".doc": "doc", ".wps": "wps", ".ofd": "ofd", ".mhtml": "mhtml", ".mht": "mhtml"}
 
 
 @dataclass
@@ -39,25 +40,46 @@ class RawDocument:
     """A file's text as paragraphs (as written, blank ones dropped) plus where it came from."""
 
     source: str  # file name
-    format: str  # "txt" | "docx" | "pdf" | "html"
+    format: str  # "txt" | "docx" | "pdf" | "html" | "doc" | "wps" | "ofd" | "mhtml"
     encoding: str | None
     paragraphs: list[str]
     sha256: str
     warnings: list[str] = field(default_factory=list)  # what reading changed, e.g. folded lines joined
+    # Document info the file itself declares (an OFD's DocInfo: title, author, creation_date, CustomData names).
+    metadata: dict[str, str] = field(default_factory=dict)
+    ocr_pages: int = 0  # pages whose text was recognised from a scan (PDF)
+    ocr_confidence: float | None = None  # mean OCR confidence over those pages' characters
 
 
-def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
-    """Read `path` into a RawDocument; raises a ReadError subclass for anything unreadable."""
+# progress(done_pages, total_pages, stage), e.g. (3, 8, "识别扫描页"), for a long read such as OCR.
+
+
+def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, progress: Progress | None = None) -> RawDocument:
+    """Read `path` into a RawDocument; raises a ReadError subclass for anything unreadable.
+
+    `progress` hears of long stages (scanned PDF pages being recognised), page by page."""
     path = Path(path)
     name = path.name
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         suffix = path.suffix or "无扩展名"
-        raise UnsupportedFormatError(f"不支持的文件格式“{suffix}”（可接受 .txt .docx .pdf .html .htm）：{name}")
+        raise UnsupportedFormatError(f"不支持的文件格式“{suffix}”（可接受 {' '.join(FORMATS)}）：{name}")
     data = _read_bytes(path, max_bytes)
     _reject_foreign_binary(data, fmt, name)
-    readers = {"txt": _read_txt, "docx": _read_docx, "pdf": _read_pdf, "html": _read_html}
-    encoding, paragraphs, warnings = readers[fmt](data, name)
+    readers = {"txt": _read_txt, "docx": _read_docx, "html": _read_html,
+               "doc": _read_doc, "wps": _read_doc, "mhtml": _read_mhtml}
+    metadata: dict[str, str] = {}
+    ocr_pages, ocr_confidence = 0, None
+    if fmt == "ofd":
+        encoding, paragraphs, warnings, metadata = _read_ofd(data, name)
+    elif fmt == "pdf":
+        from index.ingest.pdf import read_pdf  # builds on this module's line helpers
+
+        pdf = read_pdf(data, name, progress=progress)
+        encoding, paragraphs, warnings = None, pdf.paragraphs, pdf.warnings
+        ocr_pages, ocr_confidence = pdf.ocr_pages, pdf.ocr_confidence
+    else:
+        encoding, paragraphs, warnings = readers[fmt](data, name)
     if not paragraphs:
         raise NoTextError(f"文件中没有可读取的文字：{name}")
     return RawDocument(
@@ -67,13 +89,10 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocum
         paragraphs=paragraphs,
         sha256=hashlib.sha256(data).hexdigest(),
         warnings=warnings,
+        metadata=metadata,
+        ocr_pages=ocr_pages,
+        ocr_confidence=ocr_confidence,
     )
-
-
-def split_paragraphs(text: str) -> list[str]:
-    """One entry per line, trimmed, blank lines (spaces, NBSP, BOM, ideographic spaces) dropped."""
-    lines = (line.strip().strip("\ufeff\u200b").strip() for line in text.splitlines())
-    return [line for line in lines if line]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,8 +147,10 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 def _reject_foreign_binary(data: bytes, fmt: str, name: str) -> None:
     """A file whose first bytes say it is something other than its extension claims is refused."""
     head = data[:8]
-    if fmt == "docx" and head.startswith(b"PK\x03\x04"):
+    if fmt in ("docx", "ofd") and head.startswith(b"PK\x03\x04"):
         return
+    if fmt in ("doc", "wps") and head.startswith(_OLE_MAGIC):
+        return  # Word 97–2003 binary; what is inside the compound file is checked when reading it
     if fmt == "pdf" and b"%PDF-" in data[:1024]:
         return  # PDF tolerates junk before its header
     if fmt == "docx" and head.startswith(_OLE_MAGIC):
@@ -143,6 +164,12 @@ def _reject_foreign_binary(data: bytes, fmt: str, name: str) -> None:
         raise UnsupportedFormatError(f"文件不是有效的 Word（.docx）文件：{name}")
     if fmt == "pdf":
         raise UnsupportedFormatError(f"文件不是有效的 PDF 文件：{name}")
+    if fmt == "doc":
+        raise UnsupportedFormatError(f"文件不是有效的 Word（.doc）文件，请用 Word 或 WPS 另存为 .docx 后再上传：{name}")
+    if fmt == "wps":
+        raise UnsupportedFormatError(f"文件不是 WPS 文字（Word 兼容）格式，可能是旧版 WPS 文件，请在 WPS 中另存为 .docx 后再上传：{name}")
+    if fmt == "ofd":
+        raise UnsupportedFormatError(f"文件不是有效的 OFD 文件（OFD 应为 ZIP 格式的文件包）：{name}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,12 +186,6 @@ _BOMS = [
 _CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-# Characters a Chinese document plausibly contains: CJK, its punctuation, full-width forms,
-# ASCII, Latin-1, general punctuation, symbols (①, ℃, ≥, ■, ★, Ⅱ) and Greek.
-_PLAUSIBLE = re.compile(
-    r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u0020-\u007e\t\r\n\u00a0-\u00ff\u2000-\u206f"
-    r"\u2100-\u22ff\u2460-\u27bf\u0370-\u03ff\u0400-\u04ff\u3200-\u33ff\ufe30-\ufe4f\u02c0-\u02ff]"
-)
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
@@ -210,7 +231,7 @@ def _plausible(text: str) -> bool:
     sample = text[:200000]
     if not sample:
         return False
-    odd = len(sample) - len(_PLAUSIBLE.findall(sample))
+    odd = len(sample) - len(PLAUSIBLE.findall(sample))
     return odd <= max(2, len(sample) // 100)
 
 
@@ -241,72 +262,10 @@ def _read_txt(data: bytes, name: str) -> tuple[str, list[str], list[str]]:
     encoding, text = decode_text(data, name)
     lines = split_paragraphs(text)
     warnings: list[str] = []
-    if _looks_hard_wrapped(lines):
+    if looks_hard_wrapped(lines):
         lines = join_wrapped_lines(lines)
         warnings.append(f"文本按固定宽度折行，已合并折行：{name}")
     return encoding, lines, warnings
-
-
-# ---------------------------------------------------------------------------------------------
-# Hard-wrapped lines (PDF text, fixed-width text files)
-
-_SENTENCE_END = "。！？；：!?;:”」』）)】"
-
-
-def _starts_unit(line: str) -> bool:
-    return match_marker(line) is not None or norm(line).lstrip().startswith(("附件", "（责任单位", "(责任单位"))
-
-
-def _width(line: str) -> int:
-    """Display width: CJK and full-width characters count two, ASCII one."""
-    text = line.strip()
-    return sum(1 if ord(ch) < 0x2E80 else 2 for ch in text)
-
-
-def _fold_width(lines: list[str]) -> int | None:
-    """The width lines were folded at: a cluster of (at least 3) equally long lines at the top."""
-    widths = sorted(_width(line) for line in lines if _width(line) >= 30)
-    if len(widths) < 3:
-        return None
-    top = widths[int(0.9 * (len(widths) - 1))]
-    cluster = [w for w in widths if top - 3 <= w <= top + 3]
-    if len(cluster) < 3 or len(cluster) < 0.15 * len(widths):
-        return None
-    return min(cluster)
-
-
-def _looks_hard_wrapped(lines: list[str]) -> bool:
-    """Many lines share one width and stop mid-sentence: the text was folded at a fixed width."""
-    if len(lines) < 10:
-        return False
-    fold = _fold_width(lines)
-    if fold is None:
-        return False
-    folded = [line for line in lines if _width(line) >= fold]
-    unfinished = sum(1 for line in folded if line.rstrip()[-1] not in _SENTENCE_END)
-    return len(folded) >= 0.25 * len(lines) and unfinished >= 0.6 * len(folded)
-
-
-def join_wrapped_lines(lines: list[str]) -> list[str]:
-    """Join lines folded at the page width back into paragraphs (original characters kept)."""
-    fold = _fold_width(lines)
-    if fold is None:
-        return list(lines)
-    out: list[str] = []
-    joinable = False
-    for line in lines:
-        if out and joinable and not _starts_unit(line):
-            out[-1] = out[-1].rstrip() + line.strip()
-        else:
-            out.append(line)
-        open_bracket = _unclosed(out[-1])
-        joinable = open_bracket or (_width(line) >= fold - 2 and line.rstrip()[-1] not in _SENTENCE_END)
-    return out
-
-
-def _unclosed(text: str) -> bool:
-    normalized = norm(text)
-    return normalized.count("(") > normalized.count(")")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,22 +297,28 @@ def _read_docx(data: bytes, name: str) -> tuple[str | None, list[str], list[str]
 
 
 def _check_zip(data: bytes, name: str) -> None:
-    """Refuse a damaged zip or one whose members inflate far beyond any real document (zip bomb)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-        raise CorruptFileError(f"文件已损坏，不是有效的 Word（.docx）文档：{name}") from None
-    if len(members) > MAX_ZIP_MEMBERS:
-        raise CorruptFileError(f"Word 文件结构异常（包含 {len(members)} 个部件）：{name}")
-    total = sum(member.file_size for member in members)
-    if total > MAX_UNZIPPED_BYTES:
-        raise CorruptFileError(f"Word 文件解压后异常庞大（{_mb(total)}），疑似压缩炸弹，已拒绝：{name}")
-    names = {member.filename for member in members}
+    """Refuse a .docx that is a damaged zip, a zip bomb, or has no document part."""
+    names = _zip_member_names(data, name, "Word", "Word（.docx）文档")
     if "word/document.xml" not in names:
         if "EncryptionInfo" in names or "EncryptedPackage" in names:
             raise EncryptedError(f"Word 文件已加密，请解除密码后再上传：{name}")
         raise CorruptFileError(f"压缩包中没有 Word 正文（word/document.xml），不是有效的 .docx：{name}")
+
+
+def _zip_member_names(data: bytes, name: str, kind: str, what: str) -> set[str]:
+    """Member names of a zip-based document (`kind` "Word", "OFD"); refuses a damaged zip or one whose
+    members inflate far beyond any real document (zip bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        raise CorruptFileError(f"文件已损坏，不是有效的 {what}：{name}") from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise CorruptFileError(f"{kind} 文件结构异常（包含 {len(members)} 个部件）：{name}")
+    total = sum(member.file_size for member in members)
+    if total > MAX_UNZIPPED_BYTES:
+        raise CorruptFileError(f"{kind} 文件解压后异常庞大（{_mb(total)}），疑似压缩炸弹，已拒绝：{name}")
+    return {member.filename for member in members}
 
 
 def _docx_blocks(container, numbering: _DocxNumbering, lines: list[str]) -> None:
@@ -499,71 +464,7 @@ def _format_number(value: int, fmt: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# .pdf
-
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页.*|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})\s*$")
-
-
-def _read_pdf(data: bytes, name: str) -> tuple[str | None, list[str], list[str]]:
-    try:
-        from pypdf import PdfReader
-    except ImportError:  # pragma: no cover
-        raise ReadError(f"缺少读取 PDF 的组件 pypdf：{name}") from None
-    import logging
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-file chatter is not for users
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        encrypted = reader.is_encrypted
-    except Exception as exc:
-        raise CorruptFileError(f"PDF 文件已损坏，无法打开（{type(exc).__name__}）：{name}") from None
-    if encrypted:
-        try:
-            opened = reader.decrypt("")
-        except Exception:
-            opened = 0
-        if not opened:
-            raise EncryptedError(f"PDF 文件已加密（需要密码），请解除密码后再上传：{name}")
-    pages: list[list[str]] = []
-    try:
-        for page in reader.pages:
-            pages.append(split_paragraphs(page.extract_text() or ""))
-    except Exception as exc:
-        if "crypt" in type(exc).__name__.lower() or "password" in str(exc).lower():
-            raise EncryptedError(f"PDF 文件已加密，无法提取文字：{name}") from None
-        raise CorruptFileError(f"PDF 文件内容无法提取（{type(exc).__name__}）：{name}") from None
-    if not any(pages):
-        raise NoTextError(f"PDF 没有文字层（可能是扫描件），请先做文字识别（OCR）后再上传：{name}")
-    lines = _drop_running_lines(pages)
-    if not lines:
-        raise NoTextError(f"PDF 中没有正文文字（可能是扫描件）：{name}")
-    sample = "".join(lines)[:20000]
-    if len(_PLAUSIBLE.findall(sample)) < 0.7 * len(sample):
-        # fonts without a Unicode map extract as private-use or replacement characters
-        raise NoTextError(f"PDF 的文字层无法识别为文字（字体缺少编码映射），请转换为 Word 或文本后再上传：{name}")
-    return None, join_wrapped_lines(lines), []
-
-
-def _drop_running_lines(pages: list[list[str]]) -> list[str]:
-    """Page numbers and headers/footers repeated at the top or bottom of most pages are not text."""
-    def key(line: str) -> str:
-        return re.sub(r"\d+", "#", norm(line).replace(" ", ""))
-
-    edge_counts: Counter[str] = Counter()
-    for lines in pages:
-        edges = {key(line) for line in lines[:2] + lines[-2:]}
-        edge_counts.update(edges)
-    threshold = max(3, len(pages) // 2 + 1)
-    running = {k for k, count in edge_counts.items() if count >= threshold and len(k) <= 40}
-    out: list[str] = []
-    for lines in pages:
-        for index, line in enumerate(lines):
-            at_edge = index < 2 or index >= len(lines) - 2
-            if at_edge and (key(line) in running or _PAGE_NUMBER.match(norm(line))):
-                continue
-            out.append(line)
-    return out
-
+# .pdf: index/ingest/pdf.py (text layer, OCR of scanned pages, running headers and page numbers)
 
 # ---------------------------------------------------------------------------------------------
 # .html
@@ -633,3 +534,57 @@ def _read_html(data: bytes, name: str) -> tuple[str | None, list[str], list[str]
     except Exception as exc:
         raise CorruptFileError(f"网页无法解析（{type(exc).__name__}）：{name}") from None
     return encoding, split_paragraphs(body_text), []
+
+
+# ---------------------------------------------------------------------------------------------
+# .doc / .wps (Word 97–2003 binary), .ofd, .mhtml/.mht
+
+
+def _read_doc(data: bytes, name: str) -> tuple[str | None, list[str], list[str]]:
+    from index.ingest.word_binary import read_word_binary
+
+    return None, split_paragraphs(read_word_binary(data, name, Path(name).suffix.lower())), []
+
+
+def _read_ofd(data: bytes, name: str) -> tuple[str | None, list[str], list[str], dict[str, str]]:
+    _zip_member_names(data, name, "OFD", "OFD 文件")
+    from index.ingest.ofd import read_ofd
+
+    paragraphs, metadata = read_ofd(data, name)
+    return None, paragraphs, [], metadata
+
+
+def _read_mhtml(data: bytes, name: str) -> tuple[str | None, list[str], list[str]]:
+    """The HTML part of a web page saved as one MIME file, read as a web page in its declared charset."""
+    import email
+    import email.policy
+
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.compat32)
+    except Exception as exc:  # the parser is lenient; anything it still raises means a broken file
+        raise CorruptFileError(f"MHTML 文件无法解析（{type(exc).__name__}）：{name}") from None
+    if message.get("Content-Type") is None:
+        return _read_html(data, name)  # a plain .html saved under an .mht name
+    pages = [part for part in message.walk() if part.get_content_type() == "text/html"]
+    root_id = message.get_param("start")
+    if isinstance(root_id, str):
+        pages.sort(key=lambda part: (part.get("Content-ID") or "").strip() != root_id.strip())
+    if not pages:
+        raise NoTextError(f"MHTML 文件中没有网页正文（text/html 部分）：{name}")
+    page = pages[0]
+    payload = page.get_payload(decode=True)
+    if not isinstance(payload, bytes) or not payload.strip():
+        raise NoTextError(f"MHTML 文件中的网页是空的：{name}")
+    charset = (page.get_content_charset() or "").lower()
+    if charset in ("gb2312", "gbk", "gb_2312-80", "x-gbk", "euc-cn"):
+        charset = "gb18030"  # superset: pages labelled gb2312 routinely use GBK characters
+    if charset:
+        try:
+            html = payload.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            html = None
+        if html is not None:
+            # A UTF-8 BOM makes the HTML reader trust these bytes over the page's own <meta charset>.
+            _, paragraphs, warnings = _read_html(b"\xef\xbb\xbf" + html.encode("utf-8"), name)
+            return charset, paragraphs, warnings
+    return _read_html(payload, name)

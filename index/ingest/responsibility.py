@@ -18,6 +18,7 @@ import re
 
 from index.models import LEAD, SUPPORT, Agency
 from index.text.normalize import norm
+from index.text.numbering import match_marker
 
 # Words an agency's name ends with (or contains): what separates "(市质监局负责)" from "(QC)".
 _AGENCY_END = re.compile(
@@ -364,3 +365,85 @@ def _merge(agencies: list[Agency], new: list[Agency]) -> None:
                 break
         else:
             agencies.append(Agency(name=agency.name, role=agency.role))
+
+
+# ---------------------------------------------------------------------------------------------
+# Duties written as prose: the owning bodies are the subject of a sentence.
+
+# Subjects that name no particular body: "各级人民政府", "有关部门", "各部门" (a duty for everyone).
+_GENERIC_SUBJECT = re.compile(
+    r"^(?:各级|县级以上|县级及以上|地方各级|各有关|各相关|有关|相关|其他|其它)"
+    r"|^各(?:部门|单位|机构|地|级|方面|成员单位)?$"
+)
+_SENTENCE = re.compile(r"[^。；;！!？?]+")
+_SUBJECT = re.compile(
+    r"(?:并由|由)?(?P<names>[^，,。；;：:！!？?“”\"]{2,60}?)"
+    r"(?P<role>牵头负责|牵头|按照职责分工负责|按职责分工负责|按职责分工|分工负责|共同负责|负责|会同)"
+)
+_BY = re.compile(r"由(?P<names>[^，,。；;：:！!？?“”\"由]{2,60}?)(?P<role>牵头负责|牵头|负责)")
+_HELPERS = re.compile(r"[，,]\s*(?:并由|由)?(?P<names>[^，,。；;：:！!？?“”\"]{2,60}?)(?P<role>配合|协助|协办|参与)")
+_PARTNER_END = re.compile(r"[，,]|负责|牵头|共同|联合|开展|推进|建立|制定|组织|做好|加强|实施|落实|完善|研究|推动|抓好")
+
+
+def find_duties(text: str) -> list[Agency]:
+    """Bodies a clause's prose makes responsible: "A牵头，B、C配合…", "由A负责", "A负责…", "A会同B，…",
+    "A、B按职责分工负责". Every name is cut from `text` as written; generic subjects name nobody."""
+    normalized = norm(text)
+    marker = match_marker(normalized)
+    skip = marker.end if marker is not None else 0
+    agencies: list[Agency] = []
+    for sentence in _SENTENCE.finditer(normalized, skip):
+        start = sentence.start() + len(sentence.group()) - len(sentence.group().lstrip())
+        found = _sentence_duties(normalized, text, start, sentence.end())
+        _merge(agencies, found)
+    return agencies
+
+
+def _sentence_duties(normalized: str, original: str, start: int, end: int) -> list[Agency]:
+    subject = _SUBJECT.match(normalized, start, end)
+    names = _bodies(normalized, original, subject.start("names"), subject.end("names")) if subject else None
+    agencies: list[Agency] = []
+    if subject is None or names is None:
+        by = _BY.search(normalized, start, end)  # "…工作由A负责"
+        names = _bodies(normalized, original, by.start("names"), by.end("names")) if by else None
+        if by is None or names is None:
+            return []
+        agencies = [Agency(name, LEAD) for name in names]
+        after = by.end()
+    else:
+        agencies = [Agency(name, LEAD) for name in names]
+        after = subject.end()
+        if subject.group("role") == "会同":
+            partners = _partners(normalized, original, after, end)
+            if partners is None:
+                return []
+            agencies += [Agency(name, SUPPORT) for name in partners]
+    for helper in _HELPERS.finditer(normalized, after, end):
+        helpers = _bodies(normalized, original, helper.start("names"), helper.end("names"))
+        if helpers:
+            _merge(agencies, [Agency(name, SUPPORT) for name in helpers])
+    return agencies
+
+
+def _partners(normalized: str, original: str, start: int, end: int) -> list[str] | None:
+    """The bodies after "会同", up to a comma or the verb that follows them."""
+    for stop in _PARTNER_END.finditer(normalized, start, end):
+        names = _bodies(normalized, original, start, stop.start())
+        if names is not None:
+            return names
+    return None
+
+
+def _bodies(normalized: str, original: str, start: int, end: int) -> list[str] | None:
+    """Names in normalized[start:end] (cut from `original`) when every one is a particular body, else None."""
+    names = split_names(normalized[start:end], original[start:end])
+    whole = original[start:end].strip()
+    if len(names) > 1 and norm(names[0]) in ("各市", "各县", "各区") and is_agency_name(whole):
+        names = [whole]  # "各市、区人民政府": one name whose place list has a 、 in it
+    if not names:
+        return None
+    for name in names:
+        key = norm(name)
+        if not is_agency_name(key) or _GENERIC_SUBJECT.search(key) or len(key) > 40:
+            return None
+    return names

@@ -18,12 +18,13 @@ import json
 import logging
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import jieba
 import numpy as np
+
+from index.text.normalize import normalize_text
 
 # Function words and question words: they say nothing about which clause is meant.
 _STOPWORD_TEXT = """
@@ -86,24 +87,6 @@ DOMAIN_TERMS = (
 
 _QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,16})[”\"」』》]")
 _WORD_CHAR = re.compile(r"[0-9a-z\u3400-\u9fff]")
-_INVISIBLE = re.compile(
-    r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]"
-)
-_ADMIN_PREFIX = ("省", "市", "州", "县", "区")
-
-
-def normalize_text(text: str) -> str:
-    """NFKC, lower case, invisible/control characters removed: the form both sides are tokenised in."""
-    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
-
-
-def agency_aliases(name: str) -> set[str]:
-    """An agency name and its short forms: 市质监局 → {市质监局, 质监局}."""
-    name = normalize_text(name).strip()
-    out = {name} if len(name) >= 2 else set()
-    if len(name) >= 4 and name.startswith(_ADMIN_PREFIX):
-        out.add(name[1:])
-    return out
 
 
 def quoted_terms(text: str) -> set[str]:

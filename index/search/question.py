@@ -12,7 +12,6 @@ on the question's length, not on the number of clauses.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,189 +19,23 @@ from typing import Any
 import numpy as np
 
 from index.models import LEAD, Document
-from index.search.lexical import agency_aliases, normalize_text
+from index.text.agencies import agency_aliases
+from index.text.docnumber import DocNumber, iter_doc_numbers, parse_doc_number
+from index.text.normalize import clean_question, normalize_text
+from index.text.numbering import path_units, question_reference, unit_text
+from index.text.places import (
+    CITY_PROVINCE,
+    PROVINCE_ABBREVIATIONS,
+    STANDALONE_ABBREVIATIONS,
+    issuer_place,
+    region_aliases,
+)
 
-MAX_QUERY_CHARS = 500  # longer input is cut: no plan question needs more, and cost stays bounded
-
-# Provinces and their standard one-character abbreviations (简称).
-PROVINCE_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
-    "北京": ("京",), "天津": ("津",), "上海": ("沪",), "重庆": ("渝",), "河北": ("冀",), "山西": ("晋",),
-    "内蒙古": ("蒙",), "辽宁": ("辽",), "吉林": ("吉",), "黑龙江": ("黑",), "江苏": ("苏",), "浙江": ("浙",),
-    "安徽": ("皖",), "福建": ("闽",), "江西": ("赣",), "山东": ("鲁",), "河南": ("豫",), "湖北": ("鄂",),
-    "湖南": ("湘",), "广东": ("粤",), "广西": ("桂",), "海南": ("琼",), "四川": ("川", "蜀"), "贵州": ("黔", "贵"),
-    "云南": ("滇", "云"), "西藏": ("藏",), "陕西": ("陕", "秦"), "甘肃": ("甘", "陇"), "青海": ("青",),
-    "宁夏": ("宁",), "新疆": ("新",),
-}  # fmt: skip
-
-# Cities with a well-known short name, and the province they lie in.
-CITY_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
-    "太原": ("并", "龙城"), "成都": ("蓉",), "广州": ("穗",), "福州": ("榕",), "南宁": ("邕",), "贵阳": ("筑",),
-    "宁波": ("甬",), "厦门": ("鹭",), "无锡": ("锡",), "杭州": ("杭",), "武汉": ("汉",), "南京": ("宁",),
-    "沈阳": ("沈",), "大连": ("连",), "哈尔滨": ("哈",), "石家庄": ("石",), "郑州": ("郑",), "兰州": ("兰",),
-    "银川": ("银",), "乌鲁木齐": ("乌",), "昆明": ("昆",), "南昌": ("洪",), "长沙": ("长",), "合肥": ("庐",),
-    "西安": ("镐",), "苏州": ("苏",), "青岛": ("青",), "济南": ("济",), "长春": ("长",), "呼和浩特": ("呼",),
-}  # fmt: skip
-CITY_PROVINCE: dict[str, str] = {
-    "太原": "山西", "成都": "四川", "广州": "广东", "福州": "福建", "南宁": "广西", "贵阳": "贵州", "宁波": "浙江",
-    "厦门": "福建", "无锡": "江苏", "杭州": "浙江", "武汉": "湖北", "南京": "江苏", "沈阳": "辽宁", "大连": "辽宁",
-    "哈尔滨": "黑龙江", "石家庄": "河北", "郑州": "河南", "兰州": "甘肃", "银川": "宁夏", "乌鲁木齐": "新疆",
-    "昆明": "云南", "南昌": "江西", "长沙": "湖南", "合肥": "安徽", "西安": "陕西", "苏州": "江苏", "青岛": "山东",
-    "济南": "山东", "长春": "吉林", "呼和浩特": "内蒙古", "海口": "海南", "西宁": "青海", "拉萨": "西藏",
-}  # fmt: skip
-
-# Autonomous prefectures are usually called by a short form (克孜勒苏柯尔克孜自治州 → 克州).
-PREFECTURE_SHORT_NAMES: dict[str, str] = {
-    "克孜勒苏": "克州", "巴音郭楞": "巴州", "博尔塔拉": "博州", "昌吉": "昌吉州", "伊犁": "伊犁州", "延边": "延边州",
-    "恩施": "恩施州", "湘西": "湘西州", "黔东南": "黔东南州", "黔南": "黔南州", "黔西南": "黔西南州", "凉山": "凉山州",
-    "甘孜": "甘孜州", "阿坝": "阿坝州", "大理": "大理州", "楚雄": "楚雄州", "红河": "红河州", "文山": "文山州",
-    "西双版纳": "版纳", "德宏": "德宏州", "怒江": "怒江州", "迪庆": "迪庆州", "临夏": "临夏州", "甘南": "甘南州",
-    "海西": "海西州", "玉树": "玉树州", "果洛": "果洛州", "黄南": "黄南州", "海北": "海北州",
-}  # fmt: skip
-ETHNIC_NAMES = (
-    "柯尔克孜", "哈萨克", "蒙古", "回族", "藏族", "羌族", "彝族", "苗族", "土家族", "布依族", "侗族", "傣族", "景颇族",
-    "白族", "哈尼族", "壮族", "朝鲜族", "傈僳族", "蒙古族", "藏族羌族", "苗族侗族", "布依族苗族",
-)  # fmt: skip
-# One-character abbreviations rare enough in ordinary Chinese to count wherever they appear;
-# any other one-character alias (并, 新, 青 …) counts only in a 文号-like context (并政发).
-STANDALONE_ABBREVIATIONS = frozenset("皖赣闽粤琼蜀黔滇陇鄂湘豫冀沪渝陕蓉穗榕邕甬鹭")
+# One-character place abbreviations that are also common words count only before these (并政发).
 _DOC_NUMBER_CONTEXT = frozenset("政办发字")
-_REGION_SUFFIXES = (
-    "特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县", "地区", "新区",
-    "省", "市", "州", "县", "区", "盟", "旗",
-)  # fmt: skip
-_ISSUER_PLACE = re.compile(r"^(.{2,14}?)(?:人民政府|政府|委员会|办公厅|办公室|人大)")
-_GENERIC_PLACES = frozenset({"省", "市", "州", "县", "区", "自治区", "自治州", "国务院", "中共", "中央"})
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
-_NUM = r"[零〇一二两三四五六七八九十百\d]{1,5}"
-_CN = r"[一二三四五六七八九十]{1,4}"
-# Units of a clause path, in the order they nest.
-_PATH_UNIT = re.compile(
-    rf"第(?P<chap>{_NUM})章|第(?P<part>{_NUM})节|第(?P<art>{_NUM})条|(?P<sec>{_CN})、"
-    rf"|\((?P<cl>{_CN})\)|\((?P<pitem>\d{{1,2}})\)|(?P<item>\d{{1,2}})[.、]|(?P<circ>[①-⑳])"
-)
-# A clause reference inside a question: 第四条, 第二章第四条, 二(五), 二、(五), (五), 二(一)1.
-_QUESTION_REF = re.compile(
-    rf"(?:第(?P<chap>{_NUM})章\s*)?第(?P<art>{_NUM})条"
-    rf"|(?:(?<![一二三四五六七八九十])(?P<sec>{_CN})\s*[、,.]?\s*)?\((?P<cl>{_CN})\)(?:\s*(?P<item>\d{{1,2}})(?=[.、\s]|$))?"
-)
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_DOC_NUMBER = re.compile(r"([\u4e00-\u9fff]{1,10})[\[(〔【]?((?:19|20)\d{2})[\])〕】]?(\d{1,4})号")
 _YEAR_RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*[-—–~～至到]+\s*((?:19|20)\d{2})")
-
-
-def clean_question(question: str) -> str:
-    """NFKC, invisible characters removed, whitespace collapsed, cut to MAX_QUERY_CHARS."""
-    text = normalize_text(question or "")
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
-    return " ".join(text.split())[:MAX_QUERY_CHARS]
-
-
-def chinese_number(text: str) -> int | None:
-    """二十三 → 23, 十五 → 15, 四 → 4, 12 → 12; None when it is not a number."""
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        else:
-            return None
-    return total + current
-
-
-def path_units(path: str) -> tuple[tuple[str, int], ...]:
-    """A clause path as comparable units: "二、(一)1." → (("sec", 2), ("cl", 1), ("item", 1))."""
-    units: list[tuple[str, int]] = []
-    for m in _PATH_UNIT.finditer(unicodedata.normalize("NFKC", path or "").replace(" ", "")):
-        kind = m.lastgroup or ""
-        raw = m.group(kind)
-        if kind == "circ":
-            value: int | None = ord(raw) - ord("①") + 1
-        else:
-            value = chinese_number(raw)
-        if value is None:
-            continue
-        units.append(("item" if kind in ("pitem", "circ") else kind, value))
-    return tuple(units)
-
-
-def question_reference(text: str) -> tuple[tuple[str, int], ...] | None:
-    """The clause reference a (cleaned) question names, as path units, or None."""
-    m = _QUESTION_REF.search(text)
-    if not m:
-        return None
-    units: list[tuple[str, int]] = []
-    for kind in ("chap", "art", "sec", "cl", "item"):
-        raw = m.group(kind)
-        if raw:
-            value = chinese_number(raw)
-            if value is None:
-                return None
-            units.append((kind, value))
-    return tuple(units) or None
-
-
-def region_aliases(name: str) -> set[str]:
-    """A place name with and without its administrative suffix, plus its well-known short forms."""
-    name = normalize_text(name).strip()
-    if len(name) < 2 or name in _GENERIC_PLACES:
-        return set()
-    out = {name}
-    base = name
-    for suffix in _REGION_SUFFIXES:
-        if base.endswith(suffix) and len(base) - len(suffix) >= 2:
-            base = base[: -len(suffix)]
-            break
-    prefecture = name.endswith("自治州") or name.endswith("州")
-    for ethnic in sorted(ETHNIC_NAMES, key=len, reverse=True):
-        if base.endswith(ethnic) and len(base) - len(ethnic) >= 2:
-            base = base[: -len(ethnic)]
-            prefecture = True
-            break
-    out.add(base)
-    for full, short in PREFECTURE_SHORT_NAMES.items():
-        if base in (full, short) or name == short:
-            out.update({full, short})
-            prefecture = True
-    if prefecture and not base.endswith("州") and base not in PROVINCE_ABBREVIATIONS:
-        out.add(base + "州")
-    out.update(PROVINCE_ABBREVIATIONS.get(base, ()))
-    out.update(CITY_ABBREVIATIONS.get(base, ()))
-    return {a for a in out if a}
-
-
-def issuer_place(issuer: str | None) -> str | None:
-    """ "西安市人民政府办公厅" → "西安市"."""
-    if not issuer:
-        return None
-    m = _ISSUER_PLACE.match(normalize_text(issuer))
-    place = m.group(1) if m else None
-    return place if place and place not in _GENERIC_PLACES else None
-
-
-def doc_number_key(text: str) -> tuple[str, int, int] | None:
-    """A 文号 in comparable form: "皖政办秘〔2016〕76号" → ("皖政办秘", 2016, 76)."""
-    m = _DOC_NUMBER.search(normalize_text(text or ""))
-    if not m:
-        return None
-    return m.group(1), int(m.group(2)), int(m.group(3))
-
-
-def doc_number_abbreviation(doc_number: str | None) -> str | None:
-    """The issuing place's abbreviation at the head of a 文号: 并政发 → 并, 皖政办秘 → 皖."""
-    key = doc_number_key(doc_number or "")
-    if not key:
-        return None
-    m = re.match(r"^([\u4e00-\u9fff]{1,3}?)[政办]", key[0])
-    abbreviation = m.group(1) if m else None
-    return abbreviation if abbreviation and abbreviation not in _GENERIC_PLACES else None
 
 
 def document_years(document: Document) -> set[int]:
@@ -274,7 +107,7 @@ class QueryReader:
         self._doc_context_aliases: dict[str, set[str]] = {}  # one-char aliases valid before 政/办/发/字
         self._soft_docs: dict[str, set[str]] = {}  # province → documents of its cities
         self._known_places: set[str] = set(PROVINCE_ABBREVIATIONS) | set(CITY_PROVINCE)
-        self._doc_number_tails: dict[tuple[int, int], list[tuple[str, str]]] = {}
+        self._doc_numbers: dict[tuple[int, int], list[tuple[DocNumber, str]]] = {}
         self._years: dict[int, set[str]] = {}
         for doc in documents:
             self._add_document(doc)
@@ -326,13 +159,13 @@ class QueryReader:
                     if province:
                         self._soft_docs.setdefault(province, set()).add(doc.id)
                 self._known_places.add(alias)
-        abbreviation = doc_number_abbreviation(doc.doc_number)
-        if abbreviation:
-            target = self._doc_context_aliases if len(abbreviation) == 1 else self._place_docs
-            target.setdefault(abbreviation, set()).add(doc.id)
-        key = doc_number_key(doc.doc_number or "")
-        if key:
-            self._doc_number_tails.setdefault((key[1], key[2]), []).append((key[0], doc.id))
+        number = parse_doc_number(doc.doc_number)
+        if number is not None:
+            abbreviation = number.place_abbreviation
+            if abbreviation:
+                target = self._doc_context_aliases if len(abbreviation) == 1 else self._place_docs
+                target.setdefault(abbreviation, set()).add(doc.id)
+            self._doc_numbers.setdefault((number.year, number.serial), []).append((number, doc.id))
         for year in document_years(doc):
             self._years.setdefault(year, set()).add(doc.id)
 
@@ -367,15 +200,13 @@ class QueryReader:
         return found
 
     def _read_doc_numbers(self, text: str, reading: QueryReading, covered: list[bool]) -> None:
-        for m in _DOC_NUMBER.finditer(text):
-            prefix = m.group(1)
-            candidates = self._doc_number_tails.get((int(m.group(2)), int(m.group(3))), [])
-            # The pattern also takes the words before a 文号 ("请问皖政办秘"), so compare by suffix.
-            doc_ids = {doc_id for stored, doc_id in candidates if prefix.endswith(stored) or stored.endswith(prefix)}
+        for asked, start, end in iter_doc_numbers(text):
+            candidates = self._doc_numbers.get((asked.year, asked.serial), [])
+            doc_ids = {doc_id for stored, doc_id in candidates if asked.same_as(stored)}
             if doc_ids:
-                reading.doc_numbers.append(m.group(0))
+                reading.doc_numbers.append(text[start:end])
                 reading.doc_ids.extend(sorted(doc_ids - set(reading.doc_ids)))
-                for i in range(m.start(), m.end()):
+                for i in range(start, end):
                     covered[i] = True
 
     def _read_agencies(self, text: str, reading: QueryReading, covered: list[bool]) -> None:
@@ -441,31 +272,8 @@ class QueryReader:
             allowed = set(reading.doc_ids)
             rows = [row for row in rows if self._clause_doc_ids[row] in allowed]
         if rows:
-            reading.reference = "".join(_unit_text(u) for u in units)
+            reading.reference = "".join(unit_text(u) for u in units)
             reading.reference_rows = rows
-
-
-def _unit_text(unit: tuple[str, int]) -> str:
-    kind, value = unit
-    number = _int_to_chinese(value)
-    return {
-        "chap": f"第{number}章",
-        "part": f"第{number}节",
-        "art": f"第{number}条",
-        "sec": f"{number}、",
-        "cl": f"({number})",
-    }.get(kind, f"{value}.")
-
-
-def _int_to_chinese(value: int) -> str:
-    digits = "零一二三四五六七八九"
-    if value < 10:
-        return digits[value]
-    if value < 20:
-        return "十" + (digits[value % 10] if value % 10 else "")
-    if value < 100:
-        return digits[value // 10] + "十" + (digits[value % 10] if value % 10 else "")
-    return str(value)
 
 
 _AGENCY_TASKS = re.compile(

@@ -45,9 +45,10 @@ from index.build.segments import LoadedSegment, segments_root
 from index.embed.backends import Embedder
 from index.errors import IndexMismatchError
 from index.models import Clause, Document, Hit
-from index.search.lexical import BM25, ChineseTokenizer, JiebaBase, normalize_text
-from index.search.question import QueryReader, QueryReading, clean_question
+from index.search.lexical import BM25, ChineseTokenizer, JiebaBase
+from index.search.question import QueryReader, QueryReading
 from index.store.database import Store
+from index.text.normalize import clean_question, normalize_text
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 

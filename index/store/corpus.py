@@ -16,7 +16,7 @@ from pathlib import Path
 from index.errors import QualityPlanError
 from index.models import Document, ParsedDocument
 from index.store.database import REPLACED, Store
-from index.store.versions import apply_versions, parse_with_canonical
+from index.store.versions import apply_versions
 
 Progress = Callable[[int, int, str], None]
 Parse = Callable[[Path], ParsedDocument]
@@ -57,8 +57,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _default_parse(path: Path) -> ParsedDocument:
-    return parse_with_canonical(path)
+def parse_with_canonical(path: Path) -> ParsedDocument:
+    """parse_file, then fill every agency's current name (what the pipeline stores)."""
+    from index.ingest.parse import parse_file
+    from index.text.agencies import annotate_canonical
+
+    parsed = parse_file(Path(path))
+    annotate_canonical(parsed)
+    return parsed
 
 
 def _newer(a: Document, b: Document) -> bool:
@@ -78,7 +84,7 @@ def sync_corpus(
 
     reparse=True parses every file again (a full re-index after the parser changed).
     """
-    parse = parse or _default_parse
+    parse = parse or parse_with_canonical
     report = CorpusReport()
     present: set[str] = set()
     pending: list[Path] = []

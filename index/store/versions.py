@@ -15,22 +15,19 @@ while it holds nothing yet, a temporary one filled from the corpus.
 from __future__ import annotations
 
 import re
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from pathlib import Path
 
-from index.models import Document, ParsedDocument
-from index.settings import Settings
+from index.models import Document
 from index.store.database import Store
+from index.text.citation import citation
+from index.text.docnumber import parse_doc_number
 from index.text.normalize import norm
 
 FAMILY_TITLE_SIMILARITY = 0.5  # same 文号 family: titles need only be alike
 TITLE_SIMILARITY = 0.75  # no shared 文号 family: titles must be nearly the same
 
-_DOC_NUMBER = re.compile(r"^\s*(?P<prefix>[\u4e00-\u9fff]+?)\s*[〔\[(（【]\s*(?P<year>(?:19|20)\d{2})\s*[〕\])）】]\s*(?P<serial>\d+)?")
 _TITLE_NOISE = re.compile(
     r"关于印发|印发|的通知|通知|关于|《|》|〈|〉|“|”|\"|\(|\)|（|）|〔|〕|—|-|–|~|至|年度|(?:19|20)\d{2}\s*年?|\d+|\s|,|，|、|。"
 )
@@ -47,15 +44,10 @@ class VersionLink:
     reason: str | None = None  # why they are versions of one another, for display
 
 
-def doc_number_family(doc_number: str | None) -> tuple[str, int, int | None] | None:
+def doc_number_family(doc_number: str | None) -> tuple[str, int, int] | None:
     """市政办发〔2017〕17号 → ("市政办发", 2017, 17); None when it is not a 文号."""
-    if not doc_number:
-        return None
-    match = _DOC_NUMBER.match(norm(doc_number))
-    if not match:
-        return None
-    serial = match.group("serial")
-    return match.group("prefix"), int(match.group("year")), int(serial) if serial else None
+    number = parse_doc_number(doc_number)
+    return number.key if number else None
 
 
 def title_key(document: Document) -> str:
@@ -160,12 +152,6 @@ def latest_version(doc_id: str, links: dict[str, VersionLink]) -> str:
     return doc_id
 
 
-def describe(document: Document) -> str:
-    """《title》（文号，date）."""
-    details = "，".join(x for x in (document.doc_number, document.date) if x)
-    return f"《{document.title or document.source}》" + (f"（{details}）" if details else "")
-
-
 def version_note(document: Document, links: dict[str, VersionLink], documents: dict[str, Document]) -> str | None:
     """What an answer citing `document` should say about its versions, or None."""
     link = links.get(document.id)
@@ -173,9 +159,9 @@ def version_note(document: Document, links: dict[str, VersionLink], documents: d
         return None
     if link.superseded_by and link.superseded_by in documents:
         newest = documents[latest_version(document.id, links)]
-        return f"注意：此条出自旧版本，已被{describe(newest)}取代。"
+        return f"注意：此条出自旧版本，已被{citation(newest)}取代。"
     if link.supersedes and link.supersedes in documents:
-        return f"此文件取代了{describe(documents[link.supersedes])}。"
+        return f"此文件取代了{citation(documents[link.supersedes])}。"
     return None
 
 
@@ -188,50 +174,3 @@ def apply_versions(store: Store) -> dict[str, VersionLink]:
         if link.supersedes and current.get(doc_id) != link.supersedes:
             store.set_supersedes(doc_id, link.supersedes)
     return links
-
-
-# -- the store reports read ---------------------------------------------------------------------
-
-
-def parse_with_canonical(path: Path) -> ParsedDocument:
-    """parse_file, then fill every agency's current name (what the pipeline stores)."""
-    from index.ingest.parse import parse_file
-    from index.text.agencies import annotate_canonical
-
-    parsed = parse_file(Path(path))
-    annotate_canonical(parsed)
-    return parsed
-
-
-def fill_store(store: Store, corpus_dir: Path) -> list[str]:
-    """Bring `store` in line with the corpus folder (canonical names filled, versions linked);
-    returns the messages about files left out."""
-    from index.store.corpus import sync_corpus
-
-    report = sync_corpus(Path(corpus_dir), store, parse=parse_with_canonical)
-    apply_versions(store)
-    return list(report.skipped)
-
-
-@contextmanager
-def report_store(settings: Settings) -> Iterator[tuple[Store, list[str]]]:
-    """(store, notes): the configured store when it holds documents; otherwise a temporary one
-    filled from CORPUS_DIR, with a note saying so (nothing is written to DATA_DIR then)."""
-    path = settings.store_path
-    if path.exists():
-        store = Store(path, readonly=True)
-        if store.documents():
-            try:
-                yield store, []
-            finally:
-                store.close()
-            return
-        store.close()
-    with tempfile.TemporaryDirectory(prefix="plan-report-") as folder:
-        store = Store(Path(folder) / "store.db")
-        try:
-            skipped = fill_store(store, settings.corpus_dir)
-            notes = [f"库中还没有文件，已直接读取 {settings.corpus_dir} 中的文件"] + skipped
-            yield store, notes
-        finally:
-            store.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import AgencyDataError
-from index.models import Agency, Document, ParsedDocument
+from index.models import LEAD, SUPPORT, Agency, Document, ParsedDocument
+from index.text.normalize import normalize_text
 
 DATA_PACKAGE = "index.resources"
 DATA_FILE = "agency_renames.json"
@@ -313,8 +315,9 @@ class AgencyTable:
         latter; 安徽省市场监管局 only in 安徽 documents."""
         q = self.parse(query)
         if q is None:
-            query = re.sub(r"\s+", "", query)
-            return bool(query) and (name == query or canonical == query)
+            # A body the table does not know: by its name and short form (市旅游局 ~ 旅游局).
+            wanted = agency_aliases(re.sub(r"\s+", "", query))
+            return bool(wanted & (agency_aliases(name) | (agency_aliases(canonical) if canonical else set())))
         m = self.parse(name)
         if m is None:
             return False
@@ -425,6 +428,30 @@ def agency_matches(
     return (table or default_table()).matches(query, agency.name, agency.canonical, doc_region=doc_region)
 
 
+def agency_role(
+    query: str, agencies: Sequence[Agency], *, doc_region: str | None = None, table: AgencyTable | None = None
+) -> tuple[str | None, list[Agency]]:
+    """The role the body `query` names has among a clause's agencies — lead when any matching
+    mention leads, else support, None when it is not named — and the mentions that matched."""
+    table = table or default_table()
+    matched = [a for a in agencies if table.matches(query, a.name, a.canonical, doc_region=doc_region)]
+    if not matched:
+        return None, []
+    return (LEAD if any(a.role == LEAD for a in matched) else SUPPORT), matched
+
+
 def display_name(agency: Agency, *, table: AgencyTable | None = None) -> str:
     """The name as written, with its current name when the body was renamed: 市质监局（现市场监管局）."""
     return (table or default_table()).display(agency.name, agency.canonical)
+
+
+_ADMIN_PREFIX = ("省", "市", "州", "县", "区")
+
+
+def agency_aliases(name: str) -> set[str]:
+    """An agency name and its short forms: 市质监局 → {市质监局, 质监局}."""
+    name = normalize_text(name).strip()
+    out = {name} if len(name) >= 2 else set()
+    if len(name) >= 4 and name.startswith(_ADMIN_PREFIX):
+        out.add(name[1:])
+    return out
