@@ -4,8 +4,8 @@ The edges (`bot/`, `scripts/`) use only the names exported here; everything else
 `PlanService` is the facade: every question, document, report and admin action goes through it.
 """
 
-from index.build.builder import TqdmProgress
-from index.embed.backends import Embedder
+from index.build.progress import TqdmProgress
+from index.embed.base import Embedder
 from index.errors import (
     AgencyDataError,
     CorruptFileError,

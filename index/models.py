@@ -6,8 +6,12 @@ tested on its own and the edges (scripts/, bot/) only format them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+# progress(done, total, stage) of a long job (parsing, tokenising, embedding, OCR pages)
+Progress = Callable[[int, int, str], None]
 
 LEAD = "lead"
 SUPPORT = "support"

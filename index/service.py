@@ -17,17 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index.build.builder import (
-    FORMAT_VERSION,
-    IndexReport,
-    build_index_locked,
-    build_lock,
-    check_manifest,
-    current_build,
-    read_manifest,
-)
-from index.embed.backends import Embedder, FakeEmbedder
+from index.build.builder import IndexReport, build_index_locked, build_lock
+from index.build.layout import FORMAT_VERSION, check_manifest, current_build, read_manifest
+from index.embed.base import Embedder
 from index.embed.batching import QueryBatcher
+from index.embed.registry import resolve_embedder
 from index.errors import DocumentRefError, IndexBusyError, IndexMissingError, StoreError
 from index.features.targets import Target, collect_targets, comparison_rows
 from index.features.tasks import TaskRow, agency_task_rows, document_task_rows, table_title
@@ -46,7 +40,6 @@ from index.text.normalize import clean_question
 
 Progress = Callable[[int, int, str], None]
 
-FAKE_MODEL_PREFIX = "fake:"  # EMBEDDING_MODEL=fake:64 → FakeEmbedder(64), for tests and CLI contract checks
 
 
 @dataclass
@@ -156,17 +149,6 @@ class DocumentInfo:
     document: Document
     clause_count: int
     superseded_by: Document | None = None
-
-
-def resolve_embedder(settings: Settings) -> Embedder:
-    """The configured embedder: "fake:N" is the test embedder; anything else is a real model."""
-    name = settings.embedding_model
-    if name.startswith(FAKE_MODEL_PREFIX):
-        size = name[len(FAKE_MODEL_PREFIX) :]
-        return FakeEmbedder(int(size) if size.isdigit() else 64)
-    from index.embed.backends import load_embedder  # imports the model stack only when a real model is wanted
-
-    return load_embedder(settings)
 
 
 class PlanService:

@@ -155,7 +155,7 @@ def _jieba(settings: Settings) -> Any:
 
 
 def _load_model(settings: Settings) -> tuple[Any, float]:
-    from index.service import resolve_embedder
+    from index.embed.registry import resolve_embedder
 
     started = time.perf_counter()
     embedder = resolve_embedder(settings)
@@ -166,7 +166,7 @@ def _load_model(settings: Settings) -> tuple[Any, float]:
 def _sentence_vectors(settings: Settings, embedder: Any, bench_root: Path) -> Any:
     """Real vectors of every seed sentence (cached under DATA_DIR/bench)."""
     from index.bench.synthetic import SentenceVectors, read_seed_texts, seed_material
-    from index.build.builder import EmbeddingCache, embed_with_cache
+    from index.build.caches import EmbeddingCache, embed_with_cache
 
     material = seed_material(read_seed_texts(settings.corpus_dir))
     sentences = material.sentences()
@@ -185,7 +185,7 @@ def _generator(settings: Settings) -> Any:
 
 
 def _progress(quiet: bool) -> Any:
-    from index.build.builder import TqdmProgress
+    from index.build.progress import TqdmProgress
 
     return TqdmProgress(disable=quiet)
 
@@ -193,7 +193,7 @@ def _progress(quiet: bool) -> Any:
 def worker_build(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
     """Build (or reuse) the index of one scale; report how long each stage took."""
     from index.bench.synthetic import SyntheticEmbedder, write_corpus
-    from index.build.builder import current_build
+    from index.build.layout import current_build
     from index.service import PlanService
 
     data_dir = Path(spec["data_dir"])
@@ -479,7 +479,7 @@ def worker_search(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
     """Load model and index, measure memory, then latency and quality of ours vs both baselines."""
     from index.bench.evaluation import evaluate
     from index.bench.synthetic import SyntheticEmbedder
-    from index.build.builder import EmbeddingCache
+    from index.build.caches import EmbeddingCache
     from index.search.searcher import DenseBaseline, LexicalBaseline
     from index.service import PlanService
 
@@ -568,7 +568,7 @@ def worker_search(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
 
 def worker_add(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
     """Seconds for PlanService.add_file of one new document on top of a built index (on a copy)."""
-    from index.build.builder import CURRENT, current_build
+    from index.build.layout import CURRENT, current_build
     from index.build.segments import SEGMENTS_DIR
     from index.service import PlanService
 
@@ -625,7 +625,8 @@ def worker_add(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
 
 def worker_embed(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
     """Passages/s of one backend on the seed plans' real contextual passages, and one query's latency."""
-    from index.build.builder import CLAUSES_DB, EMBED_BATCH, current_build
+    from index.build.caches import EMBED_BATCH
+    from index.build.layout import CLAUSES_DB, current_build
     from index.build.passages import contextual_passages
     from index.store.database import Store
 
@@ -799,7 +800,7 @@ def machine_info(settings: Settings) -> dict[str, Any]:
 
 def _scale_key(settings: Settings, fingerprint: str) -> str:
     from index.bench.synthetic import GENERATOR_VERSION
-    from index.build.builder import CODE_VERSION, FORMAT_VERSION
+    from index.build.layout import CODE_VERSION, FORMAT_VERSION
 
     return short_hash(GENERATOR_VERSION, fingerprint, settings.embedding_model, str(FORMAT_VERSION), CODE_VERSION)
 

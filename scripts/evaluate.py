@@ -20,7 +20,8 @@ import json  # noqa: E402
 import time  # noqa: E402
 
 from index.bench.evaluation import AGENCY_DEFINITION, Scores, evaluate, load_questions  # noqa: E402
-from index.build.builder import EmbeddingCache, TqdmProgress  # noqa: E402
+from index.build.caches import EmbeddingCache  # noqa: E402
+from index.build.progress import TqdmProgress  # noqa: E402
 from index.errors import QualityPlanError  # noqa: E402
 from index.search.searcher import DenseBaseline, LexicalBaseline  # noqa: E402
 from index.service import PlanService  # noqa: E402

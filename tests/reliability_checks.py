@@ -166,14 +166,14 @@ def sqlite_integrity(path: Path) -> str:
 
 
 def live_build(settings: Any) -> Path | None:
-    from index.build.builder import current_build
+    from index.build.layout import current_build
 
     return current_build(settings.index_root)
 
 
 def live_documents(settings: Any) -> dict[str, str]:
     """document id → sha256 of the live build (empty when there is none)."""
-    from index.build.builder import read_manifest
+    from index.build.layout import read_manifest
 
     folder = live_build(settings)
     return dict(read_manifest(folder).documents) if folder else {}
@@ -188,8 +188,9 @@ def index_problems(settings: Any, model_id: str) -> list[str]:
     passage_count and cover every served clause, and the served clauses are exactly the
     snapshot's retrievable clauses.
     """
-    from index.build.builder import CLAUSES_DB, check_manifest, load_dense_index, read_manifest
+    from index.build.layout import CLAUSES_DB, check_manifest, read_manifest
     from index.build.segments import LoadedSegment, segments_root
+    from index.search.dense import load_dense_index
     from index.store.database import Store
 
     problems: list[str] = []

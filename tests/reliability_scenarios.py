@@ -32,7 +32,7 @@ from bot.handlers.errors import APOLOGY
 from bot.redact import install_token_filter
 from bot.state import BotOptions
 from index import AgencyReply, ClauseReply, SearchReply, clean_question
-from index.build.builder import MANIFEST
+from index.build.layout import MANIFEST
 from index.errors import IndexBusyError, QualityPlanError
 from tests.reliability_bot import (
     button_data,

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.embed.backends import FakeEmbedder
+from index.embed.base import FakeEmbedder
 from index.embed.batching import QueryBatcher
 from index.errors import ModelError
 from index.service import PlanService

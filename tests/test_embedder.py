@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from index.embed import e5convert
-from index.embed.backends import FakeEmbedder, OnnxEmbedder, load_embedder, resolve_backend
+from index.embed.backends import OnnxEmbedder, load_embedder, resolve_backend
+from index.embed.base import FakeEmbedder
 from index.embed.e5convert import (
     BuiltModel,
     builtin_model_id,

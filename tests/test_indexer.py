@@ -7,16 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.build.builder import (
-    CURRENT,
-    FORMAT_VERSION,
-    KEEP_BUILDS,
-    build_index,
-    build_lock,
-    current_build,
-    read_manifest,
-)
-from index.embed.backends import FakeEmbedder
+from index.build.builder import KEEP_BUILDS, build_index, build_lock
+from index.build.layout import CURRENT, FORMAT_VERSION, current_build, read_manifest
+from index.embed.base import FakeEmbedder
 from index.errors import IndexBusyError, IndexMismatchError
 from index.search.searcher import HybridSearcher
 from index.settings import Settings
@@ -157,7 +150,7 @@ def test_empty_store_builds_an_empty_but_valid_index(settings: Settings) -> None
 
 
 def test_tokens_are_cached_and_only_texts_with_new_words_are_cut_again(tmp_path: Path) -> None:
-    from index.build.builder import TokenCache, tokenize_with_cache
+    from index.build.caches import TokenCache, tokenize_with_cache
 
     texts = ["推进质量强市建设，开展特种设备安全攻坚", "开展电梯安全攻坚行动", "加强龘龘工程监管工作"]
     cache = TokenCache(tmp_path / "embeddings.db")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from index.build.builder import MANIFEST
+from index.build.layout import MANIFEST
 from tests.reliability_fixtures import fresh_world
 from tests.reliability_inputs import synthetic_documents
 from tests.reliability_scenarios import ADMIN, CorpusState, kill_bot_upload_once, kill_reindex_once

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from index.build.builder import EmbeddingCache, build_index, current_build
+from index.build.builder import build_index
+from index.build.caches import EmbeddingCache
+from index.build.layout import current_build
 from index.build.passages import body_text, context_line, contextual_passages, plain_passages, split_windows
-from index.embed.backends import FakeEmbedder
+from index.embed.base import FakeEmbedder
 from index.search.searcher import DenseBaseline, HybridSearcher, LexicalBaseline
 from index.settings import Settings
 from tests.handmade import all_documents, make_store, shared_jieba, taiyuan, xian
@@ -135,12 +137,11 @@ def test_every_retrievable_clause_is_searchable(searcher: HybridSearcher) -> Non
     assert len(searcher.table) == count
 
 
-def test_dense_index_filtered_graph_and_segmented_paths_agree(monkeypatch) -> None:
+def test_dense_index_filtered_graph_and_segmented_paths_agree() -> None:
     import faiss
     import numpy as np
 
-    from index.build import builder as indexer
-    from index.search.searcher import DenseIndex
+    from index.search.dense import DenseIndex, make_dense_index
 
     rng = np.random.default_rng(1)
     vectors = rng.standard_normal((3000, 16)).astype("float32")
@@ -148,10 +149,9 @@ def test_dense_index_filtered_graph_and_segmented_paths_agree(monkeypatch) -> No
     rows = np.sort(rng.integers(0, 1000, 3000))
     flat = DenseIndex.from_vectors(vectors, rows, 1000)
     # the same passages in three segments laid end to end
-    parts = [indexer.make_dense_index(vectors[a:b]) for a, b in ((0, 1000), (1000, 1100), (1100, 3000))]
+    parts = [make_dense_index(vectors[a:b]) for a, b in ((0, 1000), (1000, 1100), (1100, 3000))]
     segmented = DenseIndex(parts, rows, 1000)
-    monkeypatch.setattr(indexer, "HNSW_MIN_PASSAGES", 100)
-    graph = DenseIndex.from_vectors(vectors, rows, 1000)
+    graph = DenseIndex.from_vectors(vectors, rows, 1000, hnsw_min=100)
     assert isinstance(graph.indexes[0], faiss.IndexHNSWFlat) and np.allclose(graph.vectors[0], vectors)
     query = vectors[5]
     mask = np.zeros(1000, dtype=bool)
@@ -161,8 +161,8 @@ def test_dense_index_filtered_graph_and_segmented_paths_agree(monkeypatch) -> No
     assert np.isfinite(exact).sum() > 0 and not np.isfinite(exact[~mask]).any()
     assert np.allclose(exact, graph.clause_scores(query, mask, 50))
     assert np.allclose(exact, segmented.clause_scores(query, mask, 50))
-    monkeypatch.setattr(DenseIndex, "EXACT_SUBSET", 0)  # the same filter through FAISS ID selectors
     for index in (flat, graph, segmented):
+        index.exact_subset = 0  # the same filter through FAISS ID selectors
         via_faiss = index.clause_scores(query, mask, 50)
         assert not np.isfinite(via_faiss[~mask]).any()
         assert set(np.argsort(-via_faiss)[:10]) == set(np.argsort(-exact)[:10])

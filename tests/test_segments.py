@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.build import segments
-from index.build.builder import build_index, current_build, read_manifest
-from index.build.segments import SegmentInfo, plan_segments, segments_root
-from index.embed.backends import FakeEmbedder
+from index.build.builder import build_index
+from index.build.layout import current_build, read_manifest
+from index.build.segments import SegmentInfo, SegmentPolicy, plan_segments, segments_root
+from index.embed.base import FakeEmbedder
 from index.search.searcher import HybridSearcher
 from index.service import PlanService
 from index.settings import Settings
@@ -82,15 +82,15 @@ def _answers(settings: Settings, embedder: FakeEmbedder) -> list[list[tuple[str,
         searcher.close()
 
 
-def test_documents_added_one_by_one_answer_exactly_like_one_full_build(tmp_path, monkeypatch, seed_documents) -> None:
-    monkeypatch.setattr(segments, "MAX_SEGMENTS", 3)  # merge along the way, too
+def test_documents_added_one_by_one_answer_exactly_like_one_full_build(tmp_path, seed_documents) -> None:
+    merging = SegmentPolicy(max_segments=3)  # merge along the way, too
     embedder = FakeEmbedder(64)
     one_by_one = Settings(data_dir=tmp_path / "inc", corpus_dir=tmp_path / "corpus")
     store = Store(one_by_one.store_path)
     seen: dict[str, float] = {}
     for parsed in seed_documents:
         store.add_document(parsed)
-        report = build_index(one_by_one, store, embedder, shared_jieba())
+        report = build_index(one_by_one, store, embedder, shared_jieba(), policy=merging)
         assert report.status == "built" and index_problems(one_by_one, embedder.model_id) == []
         manifest = read_manifest(current_build(one_by_one.index_root))
         assert len(manifest.segments) <= 3
@@ -125,15 +125,15 @@ def test_adding_a_document_loads_only_its_segment_and_shares_the_rest(tmp_path) 
     service.close()
 
 
-def test_removed_and_replaced_documents_are_never_answered(tmp_path, monkeypatch) -> None:
+def test_removed_and_replaced_documents_are_never_answered(tmp_path) -> None:
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus")
     embedder = FakeEmbedder(64)
     store = make_store(settings.store_path, [xian(), anhui(), taiyuan()])
     build_index(settings, store, embedder, shared_jieba())
     first = read_manifest(current_build(settings.index_root)).segments
     store.remove_document(xian().document.id)
-    monkeypatch.setattr(segments, "MAX_DEAD_SHARE", 0.99)  # keep the dead passages in place
-    build_index(settings, store, embedder, shared_jieba())
+    keep_dead = SegmentPolicy(max_dead_share=0.99)  # keep the dead passages in place
+    build_index(settings, store, embedder, shared_jieba(), policy=keep_dead)
     manifest = read_manifest(current_build(settings.index_root))
     assert [e["name"] for e in manifest.segments] == [e["name"] for e in first]  # nothing rewritten
     assert xian().document.id not in manifest.segments[0]["documents"]
@@ -143,9 +143,8 @@ def test_removed_and_replaced_documents_are_never_answered(tmp_path, monkeypatch
         assert all(h.document.id != xian().document.id for h in searcher.search(question, top_k=20).hits)
     assert not searcher.dense.all_served and searcher.bm25.alive is not None
     searcher.close()
-    monkeypatch.setattr(segments, "MAX_DEAD_SHARE", 0.25)
     store.remove_document(anhui().document.id)
-    build_index(settings, store, embedder, shared_jieba())
+    build_index(settings, store, embedder, shared_jieba(), policy=SegmentPolicy(max_dead_share=0.25))
     (entry,) = read_manifest(current_build(settings.index_root)).segments
     assert entry["documents"] == [taiyuan().document.id]  # rewritten: dead passages gone
     assert sorted(p.name for p in segments_root(settings.index_root).iterdir()) <= sorted(

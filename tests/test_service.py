@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from index.embed.backends import FakeEmbedder
+from index.embed.base import FakeEmbedder
+from index.embed.registry import resolve_embedder
 from index.errors import DocumentRefError, IndexMismatchError, IndexMissingError
 from index.models import LEAD, SUPPORT
-from index.service import Answer, PlanService, resolve_embedder
+from index.service import Answer, PlanService
 from index.settings import Settings
 from index.store.database import UNCHANGED
 from tests.handmade import anhui, fake_parse, shared_jieba, taiyuan, write_corpus, xian
@@ -181,7 +182,7 @@ def test_a_new_build_from_elsewhere_is_picked_up_without_blocking(tmp_path: Path
 def test_index_of_an_older_format_is_rebuilt_on_first_use(tmp_path: Path) -> None:
     import json
 
-    from index.build.builder import FORMAT_VERSION, current_build
+    from index.build.layout import FORMAT_VERSION, current_build
 
     svc = make_service(tmp_path, [xian()])
     svc.ensure_index()

@@ -21,7 +21,7 @@ from index.bench.synthetic import (
     split_sentences,
     write_corpus,
 )
-from index.embed.backends import FakeEmbedder
+from index.embed.base import FakeEmbedder
 from index.ingest.parse import parse_file
 from tests.conftest import CORPUS_DIR
 

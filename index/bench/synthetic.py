@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed.backends import Embedder
+from index.embed.base import Embedder
 
 GENERATOR_VERSION = "synthetic-1"
 

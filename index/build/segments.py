@@ -103,6 +103,14 @@ def read_segment_info(folder: Path) -> SegmentInfo:
     return info
 
 
+@dataclass(frozen=True)
+class SegmentPolicy:
+    """When segments are merged or rewritten."""
+
+    max_segments: int = MAX_SEGMENTS  # a question searches every segment: keep the count small
+    max_dead_share: float = MAX_DEAD_SHARE  # dead passages above this share: rewrite into one segment
+
+
 def plan_segments(
     live: Mapping[str, str],
     segments: Sequence[SegmentInfo],

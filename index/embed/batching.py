@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.embed.backends import Embedder
+from index.embed.base import Embedder
 
 QUERY_KIND = "query"
 # Texts per coalesced pass. The ONNX embedder cuts inputs into forward passes of 16 anyway

@@ -24,27 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import faiss
 import numpy as np
 
-from index.build.builder import (
-    CLAUSES_DB,
-    USER_WORDS,
-    EmbeddingCache,
-    Manifest,
-    check_manifest,
-    embed_with_cache,
-    load_dense_index,
-    make_dense_index,
-    read_manifest,
-    search_parameters,
-    stored_vectors,
-)
+from index.build.caches import EmbeddingCache, embed_with_cache
+from index.build.layout import CLAUSES_DB, USER_WORDS, Manifest, check_manifest, read_manifest
 from index.build.passages import plain_passages
 from index.build.segments import LoadedSegment, segments_root
-from index.embed.backends import Embedder
+from index.embed.base import Embedder
 from index.errors import IndexMismatchError
 from index.models import Clause, Document, Hit
+from index.search.dense import DenseIndex, load_dense_index
 from index.search.lexical import BM25, ChineseTokenizer, JiebaBase
 from index.search.question import QueryReader, QueryReading
 from index.store.database import Store
@@ -168,94 +157,6 @@ def _top(scores: np.ndarray, depth: int, floor: float = 0.0) -> np.ndarray:
         part = np.argpartition(-scores[candidates], depth - 1)[:depth]
         candidates = candidates[part]
     return candidates[np.argsort(-scores[candidates], kind="stable")]
-
-
-class DenseIndex:
-    """FAISS inner-product indexes over unit passage vectors (one per index segment, passage
-    numbers continuing from one to the next); each passage maps to one clause row, or to -1 when
-    its document is no longer served (a removed or replaced document in an older segment).
-
-    Without a filter each segment's FAISS index answers (exact flat; HNSW only for very large
-    segments), skipping passages no longer served. With a filter, the allowed passages are few
-    contiguous runs (passages are stored document by document), so they are scored exactly over
-    zero-copy views of the stored vectors; a filter that allows very many passages goes back to
-    FAISS with an ID selector.
-    """
-
-    EXACT_SUBSET = 20_000  # allowed passages up to which a filtered search is an exact numpy scan
-
-    def __init__(self, indexes: Sequence[faiss.Index], passage_rows: np.ndarray, n_rows: int) -> None:
-        self.indexes = list(indexes)
-        self.offsets = np.cumsum([0] + [ix.ntotal for ix in self.indexes])
-        self.passage_rows = np.asarray(passage_rows, dtype=np.int64)
-        self.n_rows = n_rows
-        self.served = self.passage_rows >= 0
-        self.all_served = bool(self.served.all())
-        self.vectors = [stored_vectors(ix) for ix in self.indexes]
-
-    @classmethod
-    def from_vectors(cls, vectors: np.ndarray, passage_rows: np.ndarray, n_rows: int) -> DenseIndex:
-        return cls([make_dense_index(vectors)], passage_rows, n_rows)
-
-    @property
-    def ntotal(self) -> int:
-        return int(self.offsets[-1])
-
-    def per_clause(self, passage_scores: np.ndarray, floor: float) -> np.ndarray:
-        """Best passage score per clause row."""
-        out = np.full(self.n_rows, floor, dtype=np.float32)
-        if len(passage_scores):
-            rows, scores = self.passage_rows, passage_scores[: len(self.passage_rows)]
-            if not self.all_served:
-                rows, scores = rows[self.served], scores[self.served]
-            np.maximum.at(out, rows, scores)
-        return out
-
-    def clause_scores(self, query: np.ndarray, row_mask: np.ndarray | None, depth: int) -> np.ndarray:
-        """Best passage similarity per clause row for the `depth`-ish best passages; -inf elsewhere."""
-        out = np.full(self.n_rows, -np.inf, dtype=np.float32)
-        if self.ntotal == 0:
-            return out
-        query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
-        allowed: np.ndarray | None = None
-        if row_mask is not None:
-            allowed = self.served & row_mask[np.maximum(self.passage_rows, 0)]
-        elif not self.all_served:
-            allowed = self.served
-        count = self.ntotal if allowed is None else int(allowed.sum())
-        if count == 0:
-            return out
-        k = min(count, depth * 3)
-        if allowed is not None and count <= self.EXACT_SUBSET:
-            ids, scores = self._exact(query[0], allowed, k)
-            np.maximum.at(out, self.passage_rows[ids], scores)
-            return out
-        for index, start in zip(self.indexes, self.offsets, strict=False):
-            params = None
-            if allowed is not None:
-                part = allowed[start : start + index.ntotal]
-                if not part.any():
-                    continue
-                bitmap = np.packbits(part, bitorder="little")
-                params = search_parameters(index, bitmap)
-            scores, ids = index.search(query, min(k, index.ntotal), params=params)
-            valid = ids[0] >= 0
-            np.maximum.at(out, self.passage_rows[ids[0][valid] + start], scores[0][valid])
-        return out
-
-    def _exact(self, query: np.ndarray, allowed: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        ids, scores = [], []
-        for vectors, start in zip(self.vectors, self.offsets, strict=False):
-            part = allowed[start : start + len(vectors)]
-            edges = np.flatnonzero(np.diff(np.concatenate(([0], part.view(np.int8), [0]))))
-            for a, b in zip(edges[::2], edges[1::2], strict=True):
-                ids.append(np.arange(a + start, b + start))
-                scores.append(vectors[a:b] @ query)
-        all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
-        if len(all_ids) > k:
-            best = np.argpartition(-all_scores, k - 1)[:k]
-            all_ids, all_scores = all_ids[best], all_scores[best]
-        return all_ids, all_scores
 
 
 class HybridSearcher:
