@@ -41,6 +41,35 @@ class Agency:
         return data
 
 
+DUE_DATE = "date"  # due by a date (2018年底前, 到2020年, a range's end)
+DUE_YEARLY = "yearly"  # 每年 (on month_day, 12-31 unless written)
+DUE_QUARTERLY = "quarterly"  # 每季度 (each quarter's last day)
+DUE_MONTHLY = "monthly"  # 每月 (each month's last day, or month_day's day)
+DUE_ONGOING = "ongoing"  # 长期坚持, 持续推进: no date
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a clause is due, as its plan says it (index/text/deadlines.py reads it)."""
+
+    kind: str  # one of the DUE_* constants
+    text: str  # the words as written: 2018年底前, 每年, 长期坚持, 到2020年
+    due: str | None = None  # ISO date: the date (DUE_DATE); the last day it recurs until (recurring)
+    start: str | None = None  # ISO date a range starts (2018年6月至2019年12月), or a plan's first day
+    month_day: str | None = None  # MM-DD a recurring deadline falls on (每年6月底前 → 06-30)
+    source: str = "text"  # text (the clause) | row (its 完成时限) | parent (an enclosing unit) | plan (the title)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "due": self.due,
+            "start": self.start,
+            "month_day": self.month_day,
+            "source": self.source,
+        }
+
+
 @dataclass
 class Document:
     """A plan document's citation data. Missing fields are None, never guessed."""
@@ -83,6 +112,7 @@ class Clause:
     order: int  # position in the document, 0-based
     agencies: list[Agency] = field(default_factory=list)
     retrievable: bool = True  # False for pure headings whose content lives in child units
+    deadline: Deadline | None = None  # filled by the store (computed when the document is stored)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -136,6 +166,7 @@ class Hit:
             "text": self.clause.text,
             "agencies": [a.to_json() for a in self.clause.agencies],
             "document": {k: v for k, v in self.document.to_json().items() if k != "sha256"},
+            "deadline": self.clause.deadline.to_json() if self.clause.deadline else None,
         }
         if explain:
             data["explain"] = self.explain

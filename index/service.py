@@ -25,7 +25,7 @@ from index.embed.registry import resolve_embedder
 from index.errors import DocumentRefError, IndexBusyError, IndexMissingError, StoreError
 from index.features.targets import Target, collect_targets, comparison_rows
 from index.features.tasks import TaskRow, agency_task_rows, document_task_rows, table_title
-from index.models import LEAD, Agency, Clause, Document, Hit, ParsedDocument
+from index.models import LEAD, Agency, Clause, Document, Hit, ParsedDocument, Progress
 from index.search.lexical import JiebaBase
 from index.search.question import agency_task_subject
 from index.search.searcher import FusionParams, HybridSearcher
@@ -37,9 +37,6 @@ from index.store.versions import apply_versions, detect_versions, version_note
 from index.text.agencies import agency_aliases, agency_role, annotate_canonical, default_table
 from index.text.citation import citation
 from index.text.normalize import clean_question
-
-Progress = Callable[[int, int, str], None]
-
 
 
 @dataclass

@@ -42,7 +42,6 @@ SEGMENT_WORDS = "userdict.txt"
 MAX_SEGMENTS = 8  # a question searches every segment: keep the count small
 MAX_DEAD_SHARE = 0.25  # share of dead passages above which everything is rewritten into one segment
 
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass

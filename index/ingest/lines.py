@@ -6,12 +6,9 @@ Shared by every reader (plain text, PDF text layers, OCR) so that folding is und
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from index.text.normalize import norm
 from index.text.numbering import match_marker
-
-Progress = Callable[[int, int, str], None]  # progress(done, total, stage) of a long read (OCR pages)
 
 
 def split_paragraphs(text: str) -> list[str]:

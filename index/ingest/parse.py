@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.ingest.lines import Progress, split_paragraphs
+from index.ingest.lines import split_paragraphs
 from index.ingest.metadata import extract_metadata, is_noise
 from index.ingest.read import DEFAULT_MAX_BYTES, RawDocument, read_document
 from index.ingest.responsibility import (
@@ -39,6 +39,7 @@ from index.models import (
     Clause,
     Document,
     ParsedDocument,
+    Progress,
 )
 from index.text.chinese import Restorer, strip_pinyin, to_simplified
 from index.text.normalize import norm

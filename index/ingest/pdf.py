@@ -19,7 +19,6 @@ from index.errors import CorruptFileError, EncryptedError, NoTextError, ReadErro
 from index.ingest.lines import (
     PLAUSIBLE,
     SENTENCE_END,
-    Progress,
     fold_width,
     join_wrapped_lines,
     line_width,
@@ -27,6 +26,7 @@ from index.ingest.lines import (
     starts_unit,
 )
 from index.ingest.ocr import MAX_IMAGE_SIDE, OcrLine, PageOcr, page_lines, shared_page_ocr
+from index.models import Progress
 from index.text.normalize import norm
 
 OCR_STAGE = "识别扫描页"

@@ -24,7 +24,8 @@ from index.errors import (
     ReadError,
     UnsupportedFormatError,
 )
-from index.ingest.lines import PLAUSIBLE, Progress, join_wrapped_lines, looks_hard_wrapped, split_paragraphs
+from index.ingest.lines import PLAUSIBLE, join_wrapped_lines, looks_hard_wrapped, split_paragraphs
+from index.models import Progress
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # A .docx is a zip: refuse one whose members would inflate beyond this (zip bomb).

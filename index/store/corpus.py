@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.errors import QualityPlanError
-from index.models import Document, ParsedDocument
+from index.models import Document, ParsedDocument, Progress
 from index.store.database import REPLACED, Store
 from index.store.versions import apply_versions
 
-Progress = Callable[[int, int, str], None]
 Parse = Callable[[Path], ParsedDocument]
 
 
