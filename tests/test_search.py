@@ -188,16 +188,12 @@ def test_dense_index_never_returns_passages_no_longer_served() -> None:
     assert dense.per_clause(np.ones(400, dtype=np.float32), 0.0)[:50].sum() == 0
 
 
-def test_best_excerpt_shows_the_sentence_that_answers() -> None:
-    from index.models import Hit
-    from index.search.searcher import best_excerpt
+def test_excerpt_shows_the_sentence_that_answers() -> None:
+    from index.text.citation import excerpt
 
-    parsed = taiyuan()
-    clause = next(c for c in parsed.clauses if c.path == "二、(六)")
-    clause.text = "开头的一般性要求。" * 20 + "食品安全抽检合格率达到98.5%以上。" + "结尾的其他安排。" * 20
-    hit = Hit(clause, parsed.document, 1.0, 1, matched_terms=["食品安全", "合格率"])
-    excerpt = best_excerpt(hit, 60)
-    assert "食品安全抽检合格率达到98.5%以上" in excerpt
-    assert excerpt.startswith("……") and excerpt.endswith("……") and len(excerpt) <= 64
-    short = Hit(xian().clauses[1], xian().document, 1.0, 1)
-    assert best_excerpt(short, 500) == " ".join(short.clause.text.split())
+    text = "开头的一般性要求。" * 20 + "食品安全抽检合格率达到98.5%以上。" + "结尾的其他安排。" * 20
+    shown = excerpt(text, ["食品安全", "合格率"], 60)
+    assert "食品安全抽检合格率达到98.5%以上" in shown
+    assert shown.startswith("…") and shown.endswith("…") and len(shown) <= 62
+    short = xian().clauses[1].text
+    assert excerpt(short, [], 500) == short.strip()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,6 +160,20 @@ def _top(scores: np.ndarray, depth: int, floor: float = 0.0) -> np.ndarray:
     return candidates[np.argsort(-scores[candidates], kind="stable")]
 
 
+class StageClock:
+    """Milliseconds per stage into `timings` (nothing is measured when it is None)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter() if timings is not None else 0.0
+
+    def lap(self, stage: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[stage] = (now - self.last) * 1000.0
+            self.last = now
+
+
 class HybridSearcher:
     """Loads one build folder; `search` answers questions against it. Thread-safe for reading."""
 
@@ -247,8 +262,21 @@ class HybridSearcher:
     def read(self, question: str) -> QueryReading:
         return self.reader.read(question)
 
-    def search(self, question: str, *, top_k: int = 3, offset: int = 0, explain: bool = False) -> SearchResult:
+    def search(
+        self,
+        question: str,
+        *,
+        top_k: int = 3,
+        offset: int = 0,
+        explain: bool = False,
+        timings: dict[str, float] | None = None,
+    ) -> SearchResult:
+        """The ranked clauses for a question. `timings`, when given, receives milliseconds per stage
+        (question_reading, lexical_search, query_embedding, dense_search, fusion_and_hits): the seam
+        scripts/bench.py times the real search through."""
+        clock = StageClock(timings)
         reading = self.reader.read(question)
+        clock.lap("question_reading")
         filters = reading.filters()
         if reading.empty or len(self.table) == 0:
             return SearchResult([], True, filters)
@@ -260,9 +288,13 @@ class HybridSearcher:
         if mask is not None:
             lexical = np.where(mask, lexical, 0.0)
         lexical_order = _top(lexical, p.depth)
+        clock.lap("lexical_search")
 
-        dense = self.dense.clause_scores(self.embed_query(reading.text), mask, p.depth)
+        query = self.embed_query(reading.text)
+        clock.lap("query_embedding")
+        dense = self.dense.clause_scores(query, mask, p.depth)
         dense_order = _top(dense, p.depth, floor=-np.inf)
+        clock.lap("dense_search")
 
         lexical_rank = np.zeros(len(self.table), dtype=np.int64)
         dense_rank = np.zeros(len(self.table), dtype=np.int64)
@@ -330,6 +362,7 @@ class HybridSearcher:
             hits.append(hit)
         if explain:
             filters = {**filters, "query_terms": tokens}
+        clock.lap("fusion_and_hits")
         return SearchResult(hits, low, filters, total=len(ranked))
 
     def _fuse(
@@ -470,30 +503,3 @@ class DenseBaseline(_Baseline):
             return []
         query = np.asarray(self.embedder.embed([text], kind="query"), dtype=np.float32)[0]
         return self._hits(self.dense.clause_scores(query, None, max(top_k, 10)), top_k, -np.inf)
-
-
-def best_excerpt(hit: Hit, limit: int = 160) -> str:
-    """The part of a hit's text that answers: the sentence naming most of the matched terms (a
-    long clause otherwise shows only its opening), widened with its neighbours up to `limit`."""
-    text = " ".join(hit.clause.text.split())
-    if len(text) <= limit:
-        return text
-    sentences = [s for s in re.split(r"(?<=[。；;！!？?])", text) if s]
-    terms = [normalize_text(t) for t in hit.matched_terms]
-    scores = [sum(len(t) for t in terms if t in normalize_text(s)) for s in sentences]
-    best = max(range(len(sentences)), key=lambda i: (scores[i], -i)) if sentences else 0
-    start, end = best, best + 1
-    while True:
-        grown = False
-        if end < len(sentences) and len("".join(sentences[start : end + 1])) <= limit:
-            end += 1
-            grown = True
-        if start > 0 and len("".join(sentences[start - 1 : end])) <= limit:
-            start -= 1
-            grown = True
-        if not grown:
-            break
-    piece = "".join(sentences[start:end])
-    if len(piece) > limit:
-        piece = piece[:limit]
-    return ("……" if start > 0 else "") + piece + ("……" if end < len(sentences) or len(piece) == limit else "")
