@@ -89,6 +89,7 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    answered: dict[str, int] = field(default_factory=dict)  # per kind of query: how many were answered
 
     def record(self, problems: list[str], *, lost: int = 0, label: str = "") -> None:
         """One try: it fails when it has problems."""
@@ -696,6 +697,8 @@ def hostile_through_bot(world: World, count: int, seed: int = 0, *, max_length: 
                 problems = next(inline_failed, [])
             else:
                 problems = by_chat.get(chat, []) + ([] if chat in answered else ["no reply"])
+            if not problems:
+                outcome.answered[shape] = outcome.answered.get(shape, 0) + 1
             outcome.record(problems, label=f"#{number} {shape} {text[:30]!r}")
         if errors:
             outcome.record([f"logged {r.levelname}: {r.getMessage()[:200]}" for r in errors], label="error log")

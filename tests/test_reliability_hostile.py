@@ -82,9 +82,13 @@ def test_hostile_queries_through_the_core_and_the_renderer(world: World) -> None
 
 
 def test_hostile_queries_through_the_bot(world: World) -> None:
+    """"Answered" means: the chat got at least one sendMessage the Bot API accepted (an inline query:
+    an accepted answerInlineQuery), every text in it is valid Telegram HTML, none is the apology
+    for an internal error, and nothing was logged as an error."""
     outcome = hostile_through_bot(world, 48, max_length=1000)
     assert outcome.problems == []
-    assert outcome.tries >= 30
+    assert outcome.tries >= 30 and sum(outcome.answered.values()) == outcome.tries
+    assert set(outcome.answered) == {"private", "group /ask", "/clause", "/agency", "/outline", "inline", "/tasks", "/targets"}
 
 
 @pytest.mark.parametrize("command", ["/clause", "/outline", "/agency", "/targets", "/tasks"])
