@@ -36,7 +36,7 @@ from telegram.ext import (
     filters,
 )
 
-from index import Settings
+from index import PlanService, Settings
 
 from . import callbacks
 from .handlers import admin, agency, ask, commands, errors, feedback, inline, targets, tasks_export
@@ -114,7 +114,7 @@ class MissingTokenError(ValueError):
     """No TELEGRAM_BOT_TOKEN: the bot cannot talk to Telegram."""
 
 
-def build_application(settings: Settings, service: Any, *, options: BotOptions | None = None) -> Application:
+def build_application(settings: Settings, service: PlanService, *, options: BotOptions | None = None) -> Application:
     if not settings.telegram_token:
         raise MissingTokenError("缺少 TELEGRAM_BOT_TOKEN")
     options = options or BotOptions()

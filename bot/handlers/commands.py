@@ -7,11 +7,11 @@ for each document). /clause 西安 二(五) shows that clause in full.
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
+
+from index import Document
 
 from .. import callbacks, render
 from ..menu import COMMANDS
@@ -132,6 +132,6 @@ async def clause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_clauses(context, update.effective_chat.id, hits, reply_to=_reply_to(update))
 
 
-def _button_label(document: Any) -> str:
+def _button_label(document: Document) -> str:
     label = " ".join(part for part in (document.region, document.doc_number) if part) or render.document_title(document)
     return label[:60]
