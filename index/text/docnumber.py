@@ -17,7 +17,7 @@ _PATTERN = re.compile(
     r"(?P<close>[〕\]）)］】])?\s*(?:第\s*)?(?P<serial>\d{1,5})\s*号"
 )
 # Words that run into a 文号 in prose ("…的通知皖政办秘〔2016〕76号"): never part of the issuer's abbreviation.
-_RUN_IN_WORDS = ("通知", "意见", "方案", "计划", "决定", "文号", "字号", "号", "的", "于")
+_RUN_IN_WORDS = ("通知", "意见", "方案", "计划", "决定", "文号", "字号", "号", "的", "于", "通过", "会议", "公布", "发布", "批准")
 _GENERIC = frozenset({"省", "市", "州", "县", "区", "自治区", "自治州", "国务院", "中共", "中央"})
 
 
@@ -59,6 +59,16 @@ def iter_doc_numbers(text: str, *, brackets: bool = False) -> Iterator[tuple[Doc
         if prefix:
             number = DocNumber(prefix, int(match.group("year")), int(match.group("serial")))
             yield number, match.start(), match.end()
+
+
+def strip_doc_numbers(text: str, *, brackets: bool = True) -> str:
+    """`text` (normalised) with every 文号 taken out: what is left beside them on a line."""
+    normalized = norm(text or "")
+    out, last = [], 0
+    for _, start, end in iter_doc_numbers(normalized, brackets=brackets):
+        out.append(normalized[last:start])
+        last = end
+    return "".join(out) + normalized[last:]
 
 
 def parse_doc_number(text: str | None) -> DocNumber | None:
