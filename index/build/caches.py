@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,29 +23,39 @@ def passage_key(model_id: str, text: str) -> str:
     return hashlib.sha256(f"{model_id}\x00{text}".encode()).hexdigest()
 
 
-class EmbeddingCache:
-    """sha256(model id + passage text) → float32 vector, in DATA_DIR/embeddings.db."""
+class _CacheDb:
+    """One SQLite file (WAL, shared by readers and the builder) and key lookups in chunks below
+    SQLite's variable limit."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *tables: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, timeout=30)
         self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER, vector BLOB)")
+        for table in tables:
+            self._conn.execute(f"CREATE TABLE IF NOT EXISTS {table}")
 
     def close(self) -> None:
         self._conn.close()
 
-    def get_many(self, keys: Sequence[str], dimension: int) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
+    def _rows_for(self, select: str, keys: Sequence[str]) -> Iterator[tuple]:
+        """Rows of `select` (ending in "WHERE key IN") for every distinct key."""
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, dim, blob in self._conn.execute(
-                f"SELECT key, dim, vector FROM vectors WHERE key IN ({marks})", chunk
-            ):
-                if dim == dimension and len(blob) == 4 * dimension:
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
+            yield from self._conn.execute(f"{select} ({','.join('?' * len(chunk))})", chunk)
+
+
+class EmbeddingCache(_CacheDb):
+    """sha256(model id + passage text) → float32 vector, in DATA_DIR/embeddings.db."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "vectors (key TEXT PRIMARY KEY, dim INTEGER, vector BLOB)")
+
+    def get_many(self, keys: Sequence[str], dimension: int) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for key, dim, blob in self._rows_for("SELECT key, dim, vector FROM vectors WHERE key IN", keys):
+            if dim == dimension and len(blob) == 4 * dimension:
+                found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def put_many(self, items: Sequence[tuple[str, np.ndarray]]) -> None:
@@ -56,7 +66,7 @@ class EmbeddingCache:
             )
 
 
-class TokenCache:
+class TokenCache(_CacheDb):
     """Tokens of passage texts, in DATA_DIR/embeddings.db, with the dictionary they were cut with.
 
     A user word changes the segmentation only of texts that contain it (the tokenizer keeps
@@ -66,14 +76,11 @@ class TokenCache:
     """
 
     def __init__(self, path: Path) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, timeout=30)
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, dictionary TEXT, tokens TEXT)")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS dictionaries (key TEXT PRIMARY KEY, signature TEXT, words TEXT)")
-
-    def close(self) -> None:
-        self._conn.close()
+        super().__init__(
+            path,
+            "tokens (key TEXT PRIMARY KEY, dictionary TEXT, tokens TEXT)",
+            "dictionaries (key TEXT PRIMARY KEY, signature TEXT, words TEXT)",
+        )
 
     @staticmethod
     def text_key(text: str) -> str:
@@ -103,16 +110,10 @@ class TokenCache:
         return old ^ new
 
     def get_many(self, keys: Sequence[str]) -> dict[str, tuple[str, list[str]]]:
-        found: dict[str, tuple[str, list[str]]] = {}
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, dictionary, tokens in self._conn.execute(
-                f"SELECT key, dictionary, tokens FROM tokens WHERE key IN ({marks})", chunk
-            ):
-                found[key] = (dictionary, tokens.split(" ") if tokens else [])
-        return found
+        return {
+            key: (dictionary, tokens.split(" ") if tokens else [])
+            for key, dictionary, tokens in self._rows_for("SELECT key, dictionary, tokens FROM tokens WHERE key IN", keys)
+        }
 
     def put_many(self, dictionary: str, items: Sequence[tuple[str, list[str]]]) -> None:
         with self._conn:
