@@ -151,7 +151,7 @@ class StageTimer:
 def _jieba(settings: Settings) -> Any:
     from index.search.lexical import JiebaBase
 
-    return JiebaBase(settings.data_dir / "cache")
+    return JiebaBase(settings.jieba_cache_dir)
 
 
 def _load_model(settings: Settings) -> tuple[Any, float]:
@@ -667,8 +667,8 @@ def worker_bot(settings: Settings, spec: dict[str, Any]) -> dict[str, Any]:
 
     from bot.redact import install_token_filter
     from index.service import PlanService
-    from tests.standin.botapi import BotApiStandIn
-    from tests.standin.harness import RunningBot, bot_settings
+    from scripts.standin.botapi import BotApiStandIn
+    from scripts.standin.harness import RunningBot, bot_settings
 
     logging.basicConfig(level=logging.WARNING)
     embedder, _ = _load_model(settings)

@@ -4,7 +4,7 @@
     python scripts/bench_bot.py --fake          FakeEmbedder: no model, measures the bot and search plumbing
     python scripts/bench_bot.py --json out.json also write the numbers as JSON
 
-Runs the stand-in (tests/standin) in a child process — "Telegram and its users", which also
+Runs the stand-in (scripts/standin) in a child process — "Telegram and its users", which also
 takes the measurements — and the real Application (bot.app) in this one, as in production where
 Telegram is another machine (--same-process puts both in one process, sharing one GIL). Builds or
 reuses an index of the bundled corpus under --data-dir (a temporary folder by default), warms
@@ -44,8 +44,8 @@ from bot.state import BotOptions  # noqa: E402
 from index.errors import QualityPlanError  # noqa: E402
 from index.service import PlanService  # noqa: E402
 from index.settings import Settings  # noqa: E402
-from tests.standin.botapi import BotApiStandIn  # noqa: E402
-from tests.standin.harness import RunningBot, bot_settings, copy_corpus  # noqa: E402
+from scripts.standin.botapi import BotApiStandIn  # noqa: E402
+from scripts.standin.harness import RunningBot, bot_settings, copy_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev.jsonl"

@@ -5,7 +5,7 @@
     python scripts/stress.py --real-model    the configured real embedding model (EMBEDDING_MODEL)
     python scripts/stress.py --json out.json also write the outcomes (with every problem) as JSON
 
-Scenarios (tests/reliability_scenarios.py; each is also covered, smaller, by tests/test_reliability_*.py):
+Scenarios (scripts/reliability/scenarios.py; each is also covered, smaller, by tests/test_reliability_*.py):
 
 1. crash: `scripts/reindex.py --full` SIGKILLed at random moments of its build (seeded), and the
    core SIGKILLed at exact points of each stage; then a fresh look: one complete live build
@@ -44,8 +44,8 @@ from typing import Any  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from index.settings import DEFAULT_MODEL, Settings  # noqa: E402
-from tests import reliability_scenarios as scenarios  # noqa: E402
-from tests.reliability_world import FAKE_MODEL, World, clone_world, make_world  # noqa: E402
+from scripts.reliability import scenarios  # noqa: E402
+from scripts.reliability.world import FAKE_MODEL, World, clone_world, make_world  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from tests.reliability_world import World, clone_world, make_world
+from scripts.reliability.world import World, clone_world, make_world
 
 _TEMPLATE = pytest.StashKey[World]()
 

@@ -15,9 +15,9 @@ from bot import callbacks
 from bot.access import ADMIN_OFF, REFUSAL
 from bot.state import BotOptions, get_state
 from index.service import PlanService
-from tests.standin.botapi import BotApiStandIn, Call, parse_html
-from tests.standin.harness import RunningBot, bot_settings, copy_corpus
-from tests.standin.plans import NEW_NUMBER, NEW_TITLE, new_plan
+from scripts.standin.botapi import BotApiStandIn, Call, parse_html
+from scripts.standin.harness import RunningBot, bot_settings, copy_corpus
+from scripts.standin.plans import NEW_NUMBER, NEW_TITLE, new_plan
 
 pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
 

@@ -18,9 +18,9 @@ from bot.menu import COMMANDS
 from bot.redact import LOGGERS
 from bot.state import BotOptions
 from index.service import PlanService
-from tests.standin.botapi import MAX_CALLBACK_DATA, BotApiStandIn, Call, parse_html, utf16_len
-from tests.standin.harness import RunningBot, bot_settings, copy_corpus
-from tests.standin.plans import LONG_NUMBER, LONG_TITLE, long_plan
+from scripts.standin.botapi import MAX_CALLBACK_DATA, BotApiStandIn, Call, parse_html, utf16_len
+from scripts.standin.harness import RunningBot, bot_settings, copy_corpus
+from scripts.standin.plans import LONG_NUMBER, LONG_TITLE, long_plan
 
 pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
 

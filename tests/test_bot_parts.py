@@ -18,7 +18,7 @@ from bot.redact import TokenFilter, redact
 from bot.state import BotState
 from index.service import PlanService
 from index.settings import Settings
-from tests.standin.harness import copy_corpus
+from scripts.standin.harness import copy_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -154,7 +154,7 @@ def test_run_bot_console_answers_from_stdin(indexed: Settings) -> None:
 def test_standin_rejects_what_telegram_rejects() -> None:
     import httpx
 
-    from tests.standin.botapi import ApiError, BotApiStandIn, parse_html
+    from scripts.standin.botapi import ApiError, BotApiStandIn, parse_html
 
     assert parse_html("<b>a &lt; b</b> &amp; <i>c</i>") == "a < b & c"
     for bad in ["a < b", "<br>", "<b>x", "<b>x</i>", "&nbsp;", "x > y"]:

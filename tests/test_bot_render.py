@@ -13,7 +13,7 @@ from bot import render
 from bot.menu import COMMANDS
 from index import excerpt, format_date
 from index.models import LEAD, SUPPORT, Agency, Clause, Document, Hit, ParsedDocument
-from tests.standin.botapi import parse_html
+from scripts.standin.botapi import parse_html
 
 DOC = Document(
     id="d1",

@@ -8,12 +8,12 @@ import pytest
 
 from bot.app import build_application
 from bot.menu import COMMANDS
-from tests.reliability_bot import entry_points
+from scripts.reliability.bot import entry_points
+from scripts.reliability.scenarios import admin_off, admin_only_table
+from scripts.reliability.world import World
+from scripts.standin.botapi import BotApiStandIn
+from scripts.standin.harness import bot_settings
 from tests.reliability_fixtures import fresh_world
-from tests.reliability_scenarios import admin_off, admin_only_table
-from tests.reliability_world import World
-from tests.standin.botapi import BotApiStandIn
-from tests.standin.harness import bot_settings
 
 pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
 

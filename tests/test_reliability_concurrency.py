@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from scripts.reliability.scenarios import questions_during_reindex, reindex_beside_the_cli, two_reindexes_in_threads
+from scripts.reliability.world import World
 from tests.reliability_fixtures import fresh_world
-from tests.reliability_scenarios import questions_during_reindex, reindex_beside_the_cli, two_reindexes_in_threads
-from tests.reliability_world import World
 
 pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
 

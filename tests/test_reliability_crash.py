@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from index.build.layout import MANIFEST
+from scripts.reliability.inputs import synthetic_documents
+from scripts.reliability.scenarios import ADMIN, CorpusState, kill_bot_upload_once, kill_reindex_once
+from scripts.reliability.world import ChildBot, World, core_child, store_documents
+from scripts.standin.botapi import BotApiStandIn
 from tests.reliability_fixtures import fresh_world
-from tests.reliability_inputs import synthetic_documents
-from tests.reliability_scenarios import ADMIN, CorpusState, kill_bot_upload_once, kill_reindex_once
-from tests.reliability_world import ChildBot, World, core_child, store_documents
-from tests.standin.botapi import BotApiStandIn
 
 pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 
 from bot.handlers.errors import APOLOGY
-from tests.reliability_bot import say
-from tests.reliability_checks import telegram_html_problems, visible_text
+from scripts.reliability.bot import say
+from scripts.reliability.checks import telegram_html_problems, visible_text
+from scripts.reliability.inputs import CATEGORIES, EXTRA_CATEGORIES, hostile_queries
+from scripts.reliability.scenarios import hostile_through_bot, hostile_through_core
+from scripts.reliability.world import World
+from scripts.standin.botapi import BotApiStandIn
+from scripts.standin.harness import RunningBot, bot_settings
 from tests.reliability_fixtures import fresh_world
-from tests.reliability_inputs import CATEGORIES, EXTRA_CATEGORIES, hostile_queries
-from tests.reliability_scenarios import hostile_through_bot, hostile_through_core
-from tests.reliability_world import World
-from tests.standin.botapi import BotApiStandIn
-from tests.standin.harness import RunningBot, bot_settings
 
 pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
 

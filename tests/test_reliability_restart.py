@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from scripts.reliability.scenarios import restart_scenario
+from scripts.reliability.world import World
 from tests.reliability_fixtures import fresh_world
-from tests.reliability_scenarios import restart_scenario
-from tests.reliability_world import World
 
 pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 
 from bot.redact import redact
-from tests.reliability_bot import upload
-from tests.reliability_checks import secret_hits
+from scripts.reliability.bot import upload
+from scripts.reliability.checks import secret_hits
+from scripts.reliability.scenarios import ADMIN, bot_token, secrets_scenario, token_in_log_records
+from scripts.reliability.world import EchoingProxy, World
+from scripts.standin.botapi import BotApiStandIn
+from scripts.standin.harness import RunningBot, bot_settings
 from tests.reliability_fixtures import fresh_world
-from tests.reliability_scenarios import ADMIN, bot_token, secrets_scenario, token_in_log_records
-from tests.reliability_world import EchoingProxy, World
-from tests.standin.botapi import BotApiStandIn
-from tests.standin.harness import RunningBot, bot_settings
 
 pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability_checks import data_digest
+from scripts.reliability.checks import data_digest
+from scripts.reliability.inputs import bad_uploads, compound_file
+from scripts.reliability.scenarios import bad_uploads_bot, bad_uploads_core
+from scripts.reliability.world import World
 from tests.reliability_fixtures import fresh_world
-from tests.reliability_inputs import bad_uploads, compound_file
-from tests.reliability_scenarios import bad_uploads_bot, bad_uploads_core
-from tests.reliability_world import World
 
 pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
 

@@ -16,8 +16,8 @@ from index.service import PlanService
 from index.settings import Settings
 from index.store.corpus import parse_with_canonical
 from index.store.database import Store
+from scripts.reliability.checks import index_problems
 from tests.handmade import anhui, fake_parse, make_store, shared_jieba, taiyuan, write_corpus, xian
-from tests.reliability_checks import index_problems
 
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "shared" / "seeds").glob("*.txt"))
 QUESTIONS = [

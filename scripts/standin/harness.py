@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.state import BotOptions
-from index.settings import Settings
+from index import Settings
 
 from .botapi import BotApiStandIn
 

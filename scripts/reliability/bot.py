@@ -13,7 +13,7 @@ from typing import Any
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.access import admin_only
-from tests.standin.botapi import BotApiStandIn, Call
+from scripts.standin.botapi import BotApiStandIn, Call
 
 TIMEOUT = 60.0  # generous: the box may be busy; a healthy bot answers in well under a second
 

@@ -6,7 +6,7 @@ least one problem), data lost (stored documents, questions or feedback missing a
 problems themselves, so a failure can be read, not just counted.
 
 Nothing of the code under test is mocked: child processes run scripts/reindex.py, scripts/run_bot.py
-or the core (tests/reliability_child.py) and are killed with SIGKILL; the bot runs unchanged against
+or the core (scripts/reliability/child.py) and are killed with SIGKILL; the bot runs unchanged against
 the Bot API stand-in, which replaces only Telegram.
 """
 
@@ -34,7 +34,7 @@ from bot.state import BotOptions
 from index import AgencyReply, ClauseReply, SearchReply, clean_question
 from index.build.layout import MANIFEST
 from index.errors import IndexBusyError, QualityPlanError
-from tests.reliability_bot import (
+from scripts.reliability.bot import (
     button_data,
     buttons,
     entry_points,
@@ -44,7 +44,7 @@ from tests.reliability_bot import (
     upload,
     wait_until,
 )
-from tests.reliability_checks import (
+from scripts.reliability.checks import (
     answer_problems,
     data_digest,
     digest_changes,
@@ -55,13 +55,13 @@ from tests.reliability_checks import (
     secret_hits,
     telegram_html_problems,
 )
-from tests.reliability_inputs import (
+from scripts.reliability.inputs import (
     bad_uploads,
     hostile_queries,
     synthetic_documents,
     telegram_deliverable,
 )
-from tests.reliability_world import (
+from scripts.reliability.world import (
     ChildBot,
     CuttableLink,
     EchoingProxy,
@@ -73,8 +73,8 @@ from tests.reliability_world import (
     store_counts,
     store_documents,
 )
-from tests.standin.botapi import BotApiStandIn, Call
-from tests.standin.harness import RunningBot, bot_settings
+from scripts.standin.botapi import BotApiStandIn, Call
+from scripts.standin.harness import RunningBot, bot_settings
 
 ADMIN = 900001
 QUESTION = "西安市电梯安全隐患整治有什么安排？"
@@ -859,7 +859,7 @@ def admin_only_table(world: World) -> Outcome:
             if not any(p.kind == "upload" for p in admin_points) or not any(p.kind == "button" for p in admin_points):
                 outcome.record(["no admin upload or button handler found: the table would miss them"], label="table")
             # The admin's own pending actions, whose buttons a non-admin will try to press.
-            from tests.reliability_inputs import seed_text
+            from scripts.reliability.inputs import seed_text
 
             preview = upload(api, ADMIN, "新方案.txt", seed_text("太原").replace("2023", "2024", 1).encode())
             [removal] = say(api, ADMIN, "/remove 西安")

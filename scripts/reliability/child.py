@@ -1,8 +1,8 @@
 """A child process for the crash scenarios: run one core operation, optionally SIGKILL itself at an
 exact point of it — a crash at a reproducible moment of the real code, without mocking anything.
 
-    python -m tests.reliability_child reindex [--full] [--kill-at STAGE:N]
-    python -m tests.reliability_child add FILE [--kill-at STAGE:N]
+    python -m scripts.reliability.child reindex [--full] [--kill-at STAGE:N]
+    python -m scripts.reliability.child add FILE [--kill-at STAGE:N]
 
 Settings come from the environment (DATA_DIR, CORPUS_DIR, EMBEDDING_MODEL) as in scripts/reindex.py.
 Every progress report is printed as "progress STAGE DONE TOTAL" (flushed), so a parent may also
@@ -18,7 +18,7 @@ import signal
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

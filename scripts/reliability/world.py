@@ -1,12 +1,12 @@
 """The world a reliability scenario runs in, and the processes it starts.
 
-A World is a temporary folder with `corpus/` and `data/` (the layout of tests/standin/harness.py),
+A World is a temporary folder with `corpus/` and `data/` (the layout of scripts/standin/harness.py),
 its Settings and one shared JiebaBase (jieba's dictionary is loaded once per process; its cache
 file is copied into DATA_DIR/cache so child processes load it quickly too).
 
 ChildRun runs a command and records its output as it arrives, so a parent can SIGKILL it at a
 chosen moment and know which stage it had reached; ChildBot runs scripts/run_bot.py against a
-Bot API stand-in (tests/standin) in the parent.
+Bot API stand-in (scripts/standin) in the parent.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from typing import Any
 from index.search.lexical import JiebaBase
 from index.service import PlanService
 from index.settings import Settings
-from tests.reliability_inputs import write_corpus
+from scripts.reliability.inputs import write_corpus
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FAKE_MODEL = "fake:64"
 JIEBA_CACHE = "jieba.cache"
 
@@ -213,9 +213,9 @@ def reindex_cli(world: World, *, full: bool = True) -> ChildRun:
 
 
 def core_child(world: World, operation: str, *args: str, kill_at: str | None = None) -> ChildRun:
-    """tests/reliability_child.py: the core operation, SIGKILLing itself at kill_at."""
+    """scripts/reliability/child.py: the core operation, SIGKILLing itself at kill_at."""
     extra = ["--kill-at", kill_at] if kill_at else []
-    return ChildRun([sys.executable, "-m", "tests.reliability_child", operation, *args, *extra], world.env())
+    return ChildRun([sys.executable, "-m", "scripts.reliability.child", operation, *args, *extra], world.env())
 
 
 class ChildBot:
