@@ -38,8 +38,8 @@ from telegram.ext import (
 
 from index import PlanService, Settings
 
-from . import callbacks
-from .handlers import admin, agency, ask, commands, errors, feedback, inline, targets, tasks_export
+from . import callbacks, digest
+from .handlers import admin, agency, ask, commands, due, errors, feedback, inline, subscriptions, targets, tasks_export
 from .menu import COMMANDS, user_commands
 from .redact import install_token_filter
 from .state import STATE_KEY, BotOptions, BotState, get_state
@@ -47,7 +47,7 @@ from .state import STATE_KEY, BotOptions, BotState, get_state
 logger = logging.getLogger(__name__)
 
 # Feature modules that bring their own handlers (command + buttons) through handlers().
-FEATURE_MODULES = (tasks_export, targets)
+FEATURE_MODULES = (tasks_export, targets, due, subscriptions)
 
 COMMAND_CALLBACKS = {
     "start": commands.start,
@@ -165,6 +165,8 @@ def register_handlers(application: Application) -> None:
 
     private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
     group_text = filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND & (filters.REPLY | filters.Entity("mention"))
+    # Earlier group: an admin's reply to an upload preview supplies fields and goes no further.
+    application.add_handler(MessageHandler(private_text & filters.REPLY, admin.preview_reply), group=-1)
     application.add_handler(MessageHandler(private_text, ask.private_message))
     application.add_handler(MessageHandler(group_text, ask.group_message))
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, admin.upload))
@@ -212,11 +214,13 @@ async def on_startup(application: Application) -> None:
             logger.warning("could not set the admin menu for user %s: %s", admin_id, error)
     if not state.settings.admin_user_ids:
         logger.warning("ADMIN_USER_IDS is empty: admin features (upload, /reindex, /remove, /stats) are off")
+    digest.start(application)  # weekly digests and plan notices to subscribers (bot/digest.py)
     logger.info("bot @%s ready", bot.username)
 
 
 async def on_shutdown(application: Application) -> None:
     """Let the question threads end (they finish what they run; nothing new is queued by then)."""
+    await digest.stop(application)
     pool = get_state(application).question_pool
     if pool is not None:
         pool.shutdown(wait=False)

@@ -30,10 +30,12 @@ from index import (
     Hit,
     ParsedDocument,
     body_text,
+    deadline_label,
     display_name,
     document_title,
     excerpt,
     format_date,
+    missing_fields,
     sentences,
 )
 from index import citation as cite
@@ -129,6 +131,8 @@ def hit_block(hit: Hit, number: int | None = None, *, excerpt_chars: int = EXCER
         agencies_line(hit.clause.agencies),
         "📄 " + citation(hit.document, hit.clause.path),
     ]
+    if hit.clause.deadline is not None:
+        lines.insert(3, "⏰ 时限：" + esc(deadline_label(hit.clause.deadline)))
     note = hit.explain.get("version_note")
     if note:
         lines.append("⚠️ " + esc(note))
@@ -340,6 +344,10 @@ def preview_message(parsed: ParsedDocument, file_name: str, *, limit: int = MAX_
         f"地区：{esc(doc.region) if doc.region else missing}",
         f"条款：{len(parsed.clauses)} 个单元，其中可检索 {len(retrievable)} 条",
     ]
+    absent = missing_fields(parsed)
+    if absent:
+        lines.append(f"\n❗ 缺少{esc('、'.join(absent))}：回复本消息补充，每行一项，例如\n"
+                     "<code>文号 X政发〔2023〕5号</code>\n<code>日期 2023年3月5日</code>")
     with_agencies = [c for c in retrievable if c.agencies]
     samples = (with_agencies or retrievable)[:PREVIEW_SAMPLES]
     if samples:

@@ -81,6 +81,8 @@ class PendingUpload:
     user_id: int
     chat_id: int
     created: float = field(default_factory=time.monotonic)
+    preview_id: int | None = None  # the preview message an admin replies to with missing fields
+    fields: dict[str, str] = field(default_factory=dict)  # fields the admin supplied ("doc_number": …)
 
 
 @dataclass

@@ -119,12 +119,12 @@ class ProgressMessage:
     async def update(self, stage: str) -> None:
         await self._edit(render.progress_text(self.title, 0, 0, stage))
 
-    async def finish(self, text: str) -> None:
+    async def finish(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
         self._closed = True
         if self._pending is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wrap_future(self._pending)
-        await edit_text(self.bot, self.chat_id, self.message_id, text)
+        await edit_text(self.bot, self.chat_id, self.message_id, text, keyboard)
 
     async def _edit(self, text: str) -> None:
         try:

@@ -25,9 +25,12 @@ from index.errors import (
     UnsupportedFormatError,
 )
 from index.features.charts import cjk_font, targets_chart
+from index.features.deadlines import WINDOWS_HINT, DueItem, is_window
+from index.features.digest import Delivery, Digest, Notice
 from index.features.targets import Target
 from index.features.tasks import FORMATS as TASK_FORMATS
 from index.features.tasks import TaskRow, render_tasks
+from index.ingest.overrides import FieldValueError, missing_fields, read_field_lines
 from index.ingest.read import FORMATS as _READ_FORMATS
 from index.models import LEAD, SUPPORT, Agency, Clause, Document, Hit, ParsedDocument
 from index.service import (
@@ -35,6 +38,7 @@ from index.service import (
     Answer,
     ClauseReply,
     DocumentInfo,
+    DueReport,
     PlanService,
     Reply,
     SearchReply,
@@ -44,6 +48,7 @@ from index.service import (
 from index.settings import DEFAULT_MODEL, Settings
 from index.text.agencies import display_name
 from index.text.citation import EXCERPT_CHARS, body_text, citation, document_title, excerpt, format_date, sentences
+from index.text.deadlines import deadline_label
 from index.text.normalize import MAX_QUERY_CHARS, clean_question
 
 ACCEPTED_SUFFIXES = tuple(_READ_FORMATS)  # file suffixes the readers accept (case-insensitive)
@@ -66,12 +71,18 @@ __all__ = [
     "Document",
     "DocumentInfo",
     "DocumentRefError",
+    "Delivery",
+    "Digest",
+    "DueItem",
+    "DueReport",
     "Embedder",
     "EncodingError",
     "EncryptedError",
     "ExportError",
+    "FieldValueError",
     "FileTooLargeError",
     "Hit",
+    "Notice",
     "IndexBusyError",
     "IndexMismatchError",
     "IndexMissingError",
@@ -91,14 +102,19 @@ __all__ = [
     "TaskTable",
     "TqdmProgress",
     "UnsupportedFormatError",
+    "WINDOWS_HINT",
     "body_text",
     "cjk_font",
+    "deadline_label",
     "citation",
     "clean_question",
     "display_name",
     "document_title",
     "excerpt",
     "format_date",
+    "missing_fields",
+    "read_field_lines",
+    "is_window",
     "render_tasks",
     "sentences",
     "targets_chart",

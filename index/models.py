@@ -136,6 +136,8 @@ class ParsedDocument:
     document: Document
     clauses: list[Clause]
     warnings: list[str] = field(default_factory=list)
+    # The file is only a task-division table (分工表): its rows are the units, and it may belong to a plan.
+    table_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {

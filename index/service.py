@@ -13,7 +13,7 @@ import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,28 @@ from index.embed.base import Embedder
 from index.embed.batching import QueryBatcher
 from index.embed.registry import resolve_embedder
 from index.errors import DocumentRefError, IndexBusyError, IndexMissingError, StoreError
+from index.features.deadlines import DueItem, Window, due_items, parse_window, render_ics
+from index.features.digest import (
+    DIGEST,
+    Delivery,
+    Digest,
+    Notice,
+    Schedule,
+    agency_digest,
+    chats_to_notify,
+    notice_rows,
+    period_from_key,
+    period_key,
+)
 from index.features.targets import Target, collect_targets, comparison_rows
 from index.features.tasks import TaskRow, agency_task_rows, document_task_rows, table_title
+from index.ingest.overrides import apply_overrides
 from index.models import LEAD, Agency, Clause, Document, Hit, ParsedDocument, Progress
 from index.search.lexical import JiebaBase
 from index.search.question import agency_task_subject
 from index.search.searcher import FusionParams, HybridSearcher
 from index.settings import Settings
+from index.store.attachments import ATTACHED, AttachResult, attach_task_table, plan_of_table
 from index.store.corpus import CorpusReport, corpus_files, file_sha256, sync_corpus
 from index.store.database import UNCHANGED, AddResult, Store
 from index.store.resolver import REF_HINT, find_document, resolve_document
@@ -133,6 +148,37 @@ class TaskTable:
 
 
 @dataclass
+class DueReport:
+    """/due: an agency's clauses due within a window."""
+
+    agency: str
+    window: Window
+    items: list[DueItem]
+    today: date
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[TaskRow]:
+        return [item.row for item in self.items]
+
+    @property
+    def title(self) -> str:
+        return f"{self.agency} 到期任务（{self.window.label}）"
+
+    def ics(self) -> bytes:
+        return render_ics(self.items, subject=self.agency)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "agency": self.agency,
+            "window": {"label": self.window.label, "start": self.window.start.isoformat(),
+                       "end": self.window.end.isoformat()},
+            "today": self.today.isoformat(),
+            "items": [item.to_json() for item in self.items],
+        }  # fmt: skip
+
+
+@dataclass
 class TargetReport:
     keyword: str
     targets: list[Target]
@@ -162,7 +208,7 @@ class PlanService:
         self.settings = settings
         self._parse = parse
         self._embedder = embedder
-        self._jieba = jieba_base or JiebaBase(settings.data_dir / "cache")
+        self._jieba = jieba_base or JiebaBase(settings.jieba_cache_dir)
         self._params = params
         self._store: Store | None = None
         self._searcher: HybridSearcher | None = None
@@ -283,7 +329,7 @@ class PlanService:
 
     def reindex(self, *, full: bool = False, progress: Progress | None = None) -> IndexReport:
         """Sync the store with the corpus folder, then build; full re-parses and re-embeds everything."""
-        with build_lock(self.settings.data_dir):
+        with build_lock(self.settings.build_lock_path):
             corpus = sync_corpus(
                 self.settings.corpus_dir, self.store, parse=self._parse, progress=progress, reparse=full
             )
@@ -419,7 +465,7 @@ class PlanService:
         view = self._view()
         if view.documents():
             return view, []
-        with build_lock(self.settings.data_dir):
+        with build_lock(self.settings.build_lock_path):
             corpus = sync_corpus(self.settings.corpus_dir, self.store, parse=self._parse)
             apply_versions(self.store)
         notes = [f"还没有索引，已直接读取 {self.settings.corpus_dir} 中的文件"] + list(corpus.skipped)
@@ -475,24 +521,33 @@ class PlanService:
     def _require_document(self, doc_ref: str) -> Document:
         return resolve_document(self._view().documents(), doc_ref)
 
-    def preview_file(self, path: Path) -> ParsedDocument:
+    def preview_file(
+        self, path: Path, *, progress: Progress | None = None, overrides: dict[str, str] | None = None
+    ) -> ParsedDocument:
+        """Parse an uploaded file (`progress` hears of OCR pages) with the fields an admin supplied
+        in place (`overrides`: {"doc_number": "X政发〔2023〕5号", …}; FieldValueError on a bad one)."""
         if self._parse is not None:
-            return self._parse(Path(path))
-        from index.ingest.parse import parse_file
+            parsed = self._parse(Path(path))
+        else:
+            from index.ingest.parse import parse_file
 
-        parsed = parse_file(Path(path))
-        annotate_canonical(parsed)
-        return parsed
+            parsed = parse_file(Path(path), progress=progress)
+            annotate_canonical(parsed)
+        return apply_overrides(parsed, overrides) if overrides else parsed
 
-    def add_file(self, path: Path, *, progress: Progress | None = None) -> AddResult:
+    def add_file(
+        self, path: Path, *, progress: Progress | None = None, overrides: dict[str, str] | None = None
+    ) -> AddResult:
         """Copy an (admin-confirmed) file into the corpus, store it, re-index incrementally, swap."""
         path = Path(path)
-        parsed = self.preview_file(path)
-        with build_lock(self.settings.data_dir):
+        parsed = self.preview_file(path, overrides=overrides)
+        with build_lock(self.settings.build_lock_path):
             existing = self.store.document_by_sha(parsed.document.sha256)
             if existing is not None:
                 return AddResult(UNCHANGED, existing)
+            plan = plan_of_table(self.store, parsed)  # a 分工表 sent after its plan joins it, never replaces it
             previous = self.store.document_by_number(parsed.document.doc_number) if parsed.document.doc_number else None
+            previous = None if plan is not None else previous
             if previous is not None and (parsed.document.date or "") < (previous.date or ""):
                 raise StoreError(
                     f"库中已有同文号（{previous.doc_number}）且日期更新的版本 {previous.source}"
@@ -502,8 +557,13 @@ class PlanService:
             _copy_atomically(path, target)
             parsed.document.source = target.name
             if previous is not None:
-                _move_out(self.settings.corpus_dir / previous.source, self.settings.data_dir / "superseded")
-            result = self.store.add_document(parsed)
+                _move_out(self.settings.corpus_dir / previous.source, self.settings.superseded_dir)
+            if plan is not None:
+                plan = attach_task_table(self.store, parsed) or plan
+                result: AddResult = AttachResult(ATTACHED, plan, table=target.name)
+            else:
+                result = self.store.add_document(parsed)
+            self._notify_confirmed(result)
             apply_versions(self.store)
             build_index_locked(self.settings, self.store, self.embedder, self._jieba, progress=progress)
         self._reload_now()
@@ -512,12 +572,116 @@ class PlanService:
     def remove_document(self, doc_ref: str, *, progress: Progress | None = None) -> Document:
         """Move the document's file out of the corpus (to DATA_DIR/removed), drop it, re-index."""
         doc = self._require_document(doc_ref)
-        with build_lock(self.settings.data_dir):
-            _move_out(self.settings.corpus_dir / doc.source, self.settings.data_dir / "removed")
+        with build_lock(self.settings.build_lock_path):
+            _move_out(self.settings.corpus_dir / doc.source, self.settings.removed_dir)
             removed = self.store.remove_document(doc.id)
             build_index_locked(self.settings, self.store, self.embedder, self._jieba, progress=progress)
         self._reload_now()
         return removed
+
+    # -- follow the work: deadlines, subscriptions, weekly digests (features/deadlines.py, digest.py)
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """When digests go out (DIGEST_SCHEDULE); None when they are off."""
+        return Schedule.parse(self.settings.digest_schedule)
+
+    def today(self) -> date:
+        """Today where the plans apply (the digest schedule's zone, Asia/Shanghai by default)."""
+        schedule = self.schedule
+        return datetime.now(schedule.zone if schedule else UTC).date()
+
+    def due(self, agency: str, window: str | None = None, *, today: date | None = None) -> DueReport:
+        """The agency's clauses due within the window (本月 by default): lead first, then support,
+        each by date; /due and scripts/tasks.py --due both print this."""
+        today = today or self.today()
+        chosen = parse_window(window, today)
+        view, notes = self._report_view()
+        rows = agency_task_rows(agency, [(d, view.clauses(d.id)) for d in view.documents()])
+        return DueReport(agency, chosen, due_items(rows, chosen, today), today, notes)
+
+    def subscribe(self, chat_id: int, agency: str, chat_type: str | None = None) -> tuple[bool, int]:
+        """Follow an agency in a chat: (newly subscribed, clauses it is named on now)."""
+        name = " ".join((agency or "").split())
+        if not agency_aliases(name) or len(name) > 40:
+            raise DocumentRefError("请给出单位名，例如：/subscribe 市场监管局")
+        store = self.store
+        named = agency_task_rows(name, [(d, store.clauses(d.id)) for d in store.documents()])
+        return store.subscribe(chat_id, name, chat_type), len(named)
+
+    def unsubscribe(self, chat_id: int, agency: str | None = None) -> int:
+        return self.store.unsubscribe(chat_id, " ".join(agency.split()) if agency else None)
+
+    def subscriptions(self, chat_id: int) -> list[str]:
+        """The agencies a chat follows, in the order it subscribed."""
+        return [agency for _, agency, _ in self.store.subscriptions(chat_id)]
+
+    def chat_paused(self, chat_id: int) -> str | None:
+        return self.store.paused_reason(chat_id)
+
+    def pause_chat(self, chat_id: int, reason: str) -> None:
+        """Stop sending to a chat (blocked the bot, or gone); subscribing again resumes it."""
+        self.store.pause_chat(chat_id, reason)
+
+    def _notify_confirmed(self, result: AddResult) -> None:
+        """An admin confirmed a document: queue a notice for every chat following an agency it names."""
+        if result.status == UNCHANGED:
+            return
+        document = result.document
+        clauses = self.store.clauses(document.id)
+        self.store.record_confirmation(document.id, chats_to_notify(document, clauses, self.store.subscriptions()))
+
+    def plan_digest(self, now: datetime) -> str | None:
+        """Queue this period's digests (once per period, for chats subscribed before it); its key."""
+        schedule = self.schedule
+        if schedule is None:
+            return None
+        key = period_key(schedule.period_at(now))
+        chats = sorted({chat for chat, _, at in self.store.subscriptions() if at <= key})
+        self.store.plan_period(key, chats)
+        return key
+
+    def pending_deliveries(self, limit: int = 1000) -> list[Delivery]:
+        return [Delivery(**row) for row in self.store.pending_deliveries(limit)]
+
+    def delivery_progress(
+        self, delivery: Delivery, *, parts_sent: int, state: str, error: str | None = None, failed_attempt: bool = False
+    ) -> None:
+        self.store.delivery_progress(
+            delivery.id, parts_sent=parts_sent, state=state, error=error, failed_attempt=failed_attempt
+        )
+
+    def delivery_counts(self) -> dict[str, int]:
+        return self.store.delivery_counts()
+
+    def delivery_content(self, delivery: Delivery, cache: dict[Any, Any] | None = None) -> Digest | Notice | None:
+        """What a delivery says, from the store as it is now (None: nothing left to say). `cache`
+        (one per send run) shares the corpus and each agency's part between chats."""
+        cache = {} if cache is None else cache
+        store = self.store
+        agencies = self.subscriptions(delivery.chat_id)
+        if not agencies:
+            return None
+        if delivery.kind != DIGEST:
+            document = store.document(delivery.doc_id or "")
+            if document is None:
+                return None
+            clauses = store.clauses(document.id)
+            sections = [(a, rows) for a in agencies if (rows := notice_rows(a, document, clauses))]
+            return Notice(document, sections) if sections else None
+        assert delivery.period is not None
+        period = period_from_key(delivery.period, self.schedule)
+        if "corpus" not in cache:
+            cache["corpus"] = [(d, store.clauses(d.id)) for d in store.documents()]
+        sections = []
+        for agency in agencies:
+            key = (delivery.period, agency)
+            if key not in cache:
+                since = period_key(period - timedelta(days=7))
+                confirmed = [doc_id for doc_id, _ in store.confirmations(since, delivery.period)]
+                cache[key] = agency_digest(agency, cache["corpus"], confirmed, period.date())
+            sections.append(cache[key])
+        return Digest(period, sections)
 
     # -- usage -------------------------------------------------------------------------------
 

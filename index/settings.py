@@ -29,6 +29,7 @@ class Settings:
     top_k: int = 3
     log_level: str = "INFO"
     ask_threads: int = 16  # bot: questions answered at once (their query embeddings share forward passes)
+    digest_schedule: str = "MON 09:00 Asia/Shanghai"  # weekly digest to subscribers (features/digest.py); "off"
 
     @property
     def models_dir(self) -> Path:
@@ -45,6 +46,29 @@ class Settings:
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def embeddings_path(self) -> Path:
+        """Passage vectors and tokens cached across builds (index/build/caches.py)."""
+        return self.data_dir / "embeddings.db"
+
+    @property
+    def jieba_cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def build_lock_path(self) -> Path:
+        return self.data_dir / "reindex.lock"
+
+    @property
+    def removed_dir(self) -> Path:
+        """Where /remove moves a document's file (never deleted)."""
+        return self.data_dir / "removed"
+
+    @property
+    def superseded_dir(self) -> Path:
+        """Where a replaced older version's file goes."""
+        return self.data_dir / "superseded"
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -71,4 +95,5 @@ class Settings:
             top_k=int(env.get("TOP_K") or 3),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             ask_threads=max(1, int(env.get("ASK_THREADS") or 16)),
+            digest_schedule=env.get("DIGEST_SCHEDULE") or "MON 09:00 Asia/Shanghai",
         )

@@ -14,7 +14,7 @@ from tests.conftest import CORPUS_DIR, ROOT
 pytestmark = pytest.mark.slow  # subprocesses, kills or the Bot API stand-in: `-m "not slow"` skips them
 
 SEEDS = ["西安市_2017_质量强市行动计划.txt", "太原市_2023_全面推进质量强市建设实施方案.txt"]
-RESULT_KEYS = {"rank", "score", "clause_id", "path", "heading", "text", "agencies", "document", "citation", "version_note"}
+RESULT_KEYS = {"rank", "score", "clause_id", "path", "heading", "text", "agencies", "document", "citation", "version_note", "deadline"}
 DOCUMENT_KEYS = {"title", "doc_number", "issuer", "date", "region", "source"}
 
 

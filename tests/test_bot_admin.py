@@ -147,7 +147,7 @@ def test_upload_cancel_adds_nothing(world: World) -> None:
 
 def test_unsupported_or_unreadable_files_are_explained(world: World) -> None:
     api = world.api
-    mark = send_file(api, ADMIN, b"PK\x03\x04 not really", "表格.xlsx")
+    mark = send_file(api, ADMIN, b"PK\x03\x04 not really", "表格.numbers")
     reply = api.wait_for("sendMessage", lambda c: c.params["chat_id"] == ADMIN, since=mark)[0]
     assert "不支持的文件格式" in shown(reply)
     mark = send_file(api, ADMIN, b"", "empty.txt")

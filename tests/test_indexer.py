@@ -113,7 +113,7 @@ def test_manifest_of_another_format_is_refused(settings: Settings) -> None:
 
 def test_second_build_is_refused_while_one_runs(settings: Settings) -> None:
     store = make_store(settings.store_path, [xian()])
-    with build_lock(settings.data_dir), pytest.raises(IndexBusyError, match="已有重建索引任务在运行"):
+    with build_lock(settings.build_lock_path), pytest.raises(IndexBusyError, match="已有重建索引任务在运行"):
         build_index(settings, store, FakeEmbedder(64), shared_jieba())
     assert build_index(settings, store, FakeEmbedder(64), shared_jieba()).status == "built"
 

@@ -402,7 +402,7 @@ def test_damaged_files_end_in_a_read_error(tmp_path_factory, fixture, data):
 
 
 def test_unsupported_message_lists_the_new_formats(tmp_path):
-    path = tmp_path / "plan.xls"
+    path = tmp_path / "plan.xyz"
     path.write_bytes(b"x")
     message = one_line_error(path, UnsupportedFormatError)
     for suffix in (".doc", ".wps", ".ofd", ".mhtml", ".mht"):

@@ -168,7 +168,7 @@ def test_tasks_script(tmp_path: Path) -> None:
     result = run_script("市市场监管局", "--doc", "太原", data_dir=tmp_path)
     assert result.returncode == 0, result.stderr.decode()
     lines = result.stdout.decode("utf-8").splitlines()
-    assert lines[2] == "| 序号 | 文件 | 条款 | 任务 | 牵头单位 | 配合单位 | 目标与时限 |"
+    assert lines[2] == "| 序号 | 文件 | 条款 | 任务 | 牵头单位 | 配合单位 | 目标与时限 | 完成时限 |"
     assert lines[4].startswith("| 1 | 全面推进质量强市建设实施方案（并政发〔2023〕18号） | 二、(三) |")
     out = tmp_path / "t.xlsx"
     result = run_script("--doc", "西安", "--format", "xlsx", "-o", str(out), data_dir=tmp_path)

@@ -1,10 +1,13 @@
 """Admin work: add a plan from a phone, rebuild, remove, statistics.
 
 - A .txt/.docx/.pdf/.html file sent in a private chat (≤ 20 MB, the Bot API's download limit) is
-  downloaded under DATA_DIR/uploads/<token>/, parsed, and answered with a preview (title, 文号,
-  issuer, date, clause count, sample clauses with agencies, warnings) and two buttons,
-  确认加入索引 / 取消. 确认 adds it incrementally in the background with its own progress
-  message; questions keep being answered meanwhile and reach the new plan within seconds.
+  downloaded under DATA_DIR/uploads/<token>/, parsed (a scanned PDF's OCR pages counted in the
+  same message), and answered with a preview (title, 文号, issuer, date, clause count, sample
+  clauses with agencies, warnings, the fields still missing) and two buttons, 确认加入索引 / 取消.
+  Replying to the preview with lines such as "文号 X政发〔2023〕5号" supplies missing fields: the
+  preview is parsed again with them and 确认 stores them, noted as supplied by the admin.
+  确认 adds it incrementally in the background with its own progress message; questions keep
+  being answered meanwhile and reach the new plan within seconds.
 - /reindex rebuilds everything, its progress edited into one message.
 - /remove <文件> asks for confirmation, then removes the document (its file moves to
   DATA_DIR/removed/).
@@ -27,9 +30,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from index import ACCEPTED_SUFFIXES, QualityPlanError
+from index import ACCEPTED_SUFFIXES, QualityPlanError, read_field_lines
 
 from .. import callbacks, render
 from ..access import admin_only
@@ -79,29 +82,35 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     folder = state.settings.uploads_dir / token
     path = folder / name
     status = await message.reply_text(f"📥 正在下载并解析 {render.quote(name)}……")
+    # OCR of a scanned PDF reports its pages into this same message, which then becomes the preview.
+    progress = ProgressMessage(context.bot, status.chat.id, status.message_id, f"解析 {name}",
+                               interval=state.options.progress_interval)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         telegram_file = await context.bot.get_file(document.file_id)
         await telegram_file.download_to_drive(path)
-        parsed = await run_blocking(state.service.preview_file, path)
+        parsed = await run_blocking(state.service.preview_file, path, progress=progress.report)
     except QualityPlanError as error:
         shutil.rmtree(folder, ignore_errors=True)
-        await edit_text(
-            context.bot, status.chat.id, status.message_id, f"❌ 无法加入 {render.quote(name)}：{render.quote(error, 500)}"
-        )
+        await progress.finish(f"❌ 无法加入 {render.quote(name)}：{render.quote(error, 500)}")
         return
     except TelegramError as error:
         shutil.rmtree(folder, ignore_errors=True)
         logger.warning("download of %s failed: %s", name, error)
         # The error text can quote the download URL, which carries the token: never show it.
-        text = f"❌ 无法从 Telegram 下载 {render.quote(name)}，请稍后重发。"
-        await edit_text(context.bot, status.chat.id, status.message_id, text)
+        await progress.finish(f"❌ 无法从 Telegram 下载 {render.quote(name)}，请稍后重发。")
         return
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    state.uploads[token] = PendingUpload(token, path, name, update.effective_user.id, message.chat.id)
-    keyboard = InlineKeyboardMarkup(
+    state.uploads[token] = PendingUpload(
+        token, path, name, update.effective_user.id, message.chat.id, preview_id=status.message_id
+    )
+    await progress.finish(render.preview_message(parsed, name), _upload_keyboard(token))
+
+
+def _upload_keyboard(token: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton("确认加入索引", callback_data=callbacks.upload(True, token)),
@@ -109,7 +118,49 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             ]
         ]
     )
-    await edit_text(context.bot, status.chat.id, status.message_id, render.preview_message(parsed, name), keyboard)
+
+
+def _replied_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> PendingUpload | None:
+    """The pending upload whose preview this message replies to, if any."""
+    message = update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    if replied is None:
+        return None
+    return next(
+        (pending for pending in get_state(context).uploads.values()
+         if pending.chat_id == message.chat.id and pending.preview_id == replied.message_id),
+        None,
+    )
+
+
+async def preview_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reply to an upload preview supplies its missing fields (admins only); any other reply
+    goes on to be answered as a question."""
+    if _replied_preview(update, context) is None:
+        return
+    await supply_fields(update, context)
+    raise ApplicationHandlerStop
+
+
+@admin_only
+async def supply_fields(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"文号 X政发〔2023〕5号" / "日期 2023年3月5日" … : re-parse with them and show the preview again."""
+    state = get_state(context)
+    message = update.effective_message
+    pending = _replied_preview(update, context)
+    if pending is None:
+        await message.reply_text(GONE)
+        return
+    try:
+        fields = {**pending.fields, **read_field_lines(message.text or "")}
+        parsed = await run_blocking(state.service.preview_file, pending.path, overrides=fields)
+    except QualityPlanError as error:
+        await message.reply_text(f"❌ 没有补充：{render.quote(error, 500)}")
+        return
+    pending.fields = fields
+    preview = render.preview_message(parsed, pending.file_name)
+    await edit_text(context.bot, pending.chat_id, pending.preview_id, preview, _upload_keyboard(pending.token))
+    await message.reply_text("✅ 已更新上面的预览，核对后按“确认加入索引”。")
 
 
 @admin_only
@@ -139,7 +190,8 @@ async def upload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     def done(result: Any) -> str:
         return f"✅ {render.esc(result.message)}\n现在就可以提问了。"
 
-    job = run_index_job(state, progress, done, state.service.add_file, pending.path, cleanup=pending.path.parent)
+    job = run_index_job(state, progress, done, state.service.add_file, pending.path, cleanup=pending.path.parent,
+                        overrides=pending.fields or None)
     context.application.create_task(job, update=update, name=f"add-{pending.token}")
 
 

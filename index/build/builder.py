@@ -120,11 +120,11 @@ def utc_stamp() -> str:
 
 
 @contextmanager
-def build_lock(data_dir: Path) -> Iterator[None]:
+def build_lock(lock_path: Path) -> Iterator[None]:
     """Exclusive, non-blocking: a second build is refused, not queued."""
-    data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "reindex.lock", "a+") as handle:
+    lock_path = Path(lock_path)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -216,7 +216,7 @@ def build_index(
     policy: SegmentPolicy | None = None,
 ) -> IndexReport:
     """Take the build lock (IndexBusyError if held), then `build_index_locked`."""
-    with build_lock(settings.data_dir):
+    with build_lock(settings.build_lock_path):
         return build_index_locked(
             settings, store, embedder, jieba_base, full=full, progress=progress, policy=policy
         )
@@ -385,14 +385,14 @@ def _write_segment(
     texts = [p.text for p in passages]
     # BM25 scores passages, like the dense side: a long clause is not penalised for its length
     # when one of its windows is what the question asks about.
-    token_cache = TokenCache(settings.data_dir / "embeddings.db")
+    token_cache = TokenCache(settings.embeddings_path)
     try:
         tokens, _ = tokenize_with_cache(tokenizer, texts, token_cache, use_cached=not full, progress=progress)
     finally:
         token_cache.close()
     postings = Postings.build(tokens)
     del tokens
-    cache = EmbeddingCache(settings.data_dir / "embeddings.db")
+    cache = EmbeddingCache(settings.embeddings_path)
     try:
         vectors, embedded, reused = embed_with_cache(embedder, texts, cache, use_cached=not full, progress=progress)
     finally:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.models import LEAD, Clause, Document
 from index.text.citation import citation
+from index.text.deadlines import YEAR_WORDS, Horizon, find_deadline, horizons, own_texts, strip_deadlines, title_year
 from index.text.normalize import norm
 
 if TYPE_CHECKING:
@@ -145,19 +146,6 @@ _COUNT_VERB_RE = "(?:" + "|".join(sorted(_COUNT_VERBS, key=len, reverse=True)) +
 _COUNT_VERB_RUN = re.compile(_COUNT_VERB_RE + r"(?:(?:或|和|及|、|并)" + _COUNT_VERB_RE + ")*")
 _COUNT_VERB_AT_END = re.compile(r"(?:" + _COUNT_VERB_RUN.pattern + r")\s*$")
 
-_ZH_PERIODS = {"十一五": 2010, "十二五": 2015, "十三五": 2020, "十四五": 2025, "十五五": 2030}
-_DEADLINE = re.compile(
-    r"(?P<by>(?:到|至|截至|截止到|截止|在)\s*(?P<y1>20\d{2})\s*年(?:底|末|年底)?(?:前|以前|之前)?)"
-    r"|(?P<before>(?P<y2>20\d{2})\s*年(?:底|末)?(?:前|以前|之前))"
-    r"|(?P<end>(?P<y3>20\d{2})\s*年(?:底|末))"
-    r"|(?P<lead>(?:^|(?<=[。;\n]))\s*(?P<y4>20\d{2})\s*年(?=[,:]))"
-    r"|(?P<plan>[\"“]?(?P<period>十一五|十二五|十三五|十四五|十五五)[\"”]?(?:期间|末|时期|期末))"
-    r"|(?P<year>年度内|年内|本年度|当年)"
-)
-_YEAR_WORDS = ("年度内", "年内", "本年度", "当年")
-_TITLE_RANGE = re.compile(r"(20\d{2})\s*年?\s*(?:-|—|–|~|至|到)+\s*(20\d{2})")
-_TITLE_YEAR = re.compile(r"(20\d{2})\s*年")
-
 _SENTENCE_END = re.compile(r"[。;!?\n]")
 _SEGMENT_END = re.compile(r"[,:]")
 _LIST_JOIN = re.compile(r"[、和及与]")
@@ -174,47 +162,6 @@ _TRAILING_NOISE = re.compile(
 
 def _fmt_number(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
-
-
-def title_year(document: Document) -> int | None:
-    """The year a plan's title sets: the end of a range (2017年—2020年) or its single year."""
-    title = norm(document.title or "")
-    ranges = _TITLE_RANGE.findall(title)
-    if ranges:
-        return int(ranges[-1][1])
-    years = _TITLE_YEAR.findall(title)
-    if years:
-        return int(years[-1])
-    periods = [year for name, year in _ZH_PERIODS.items() if name in title]
-    return periods[-1] if periods else None
-
-
-@dataclass
-class _Deadline:
-    year: int | None
-    text: str | None
-    source: str
-    horizon: bool = True  # 到2020年 / 2020年， / “十三五”期间 set the horizon of what follows; 2018年底前 only its sentence
-
-
-def _deadline_in(match: re.Match[str], fallback_year: int | None) -> _Deadline:
-    text = match.group(0).strip()
-    horizon = bool(match.group("by") or match.group("lead") or match.group("plan"))
-    for group in ("y1", "y2", "y3", "y4"):
-        if match.group(group):
-            return _Deadline(int(match.group(group)), text, "text", horizon)
-    if match.group("period"):
-        return _Deadline(_ZH_PERIODS[match.group("period")], text, "text", horizon)
-    return _Deadline(fallback_year, text, "text", horizon)
-
-
-def find_deadline(text: str, fallback_year: int | None = None) -> _Deadline | None:
-    """The first horizon written in `text` (到2020年, 2020年，, “十三五”期间), or None."""
-    for match in _DEADLINE.finditer(norm(text)):
-        found = _deadline_in(match, fallback_year)
-        if found.horizon:
-            return found
-    return None
 
 
 def _masked(text: str) -> list[bool]:
@@ -238,7 +185,7 @@ def _masked(text: str) -> list[bool]:
 
 def _clean_indicator(text: str) -> str:
     text = re.sub(r"\s+", "", text)
-    text = _DEADLINE.sub("", text)
+    text = strip_deadlines(text)
     previous = None
     while previous != text:
         previous = text
@@ -296,26 +243,25 @@ def _object_after(text: str, start: int, limit: int = 30) -> str:
 class _Reader:
     """Reads the targets of one text (a unit's own text) with a starting deadline."""
 
-    def __init__(self, text: str, deadline: _Deadline | None, fallback_year: int | None) -> None:
+    def __init__(self, text: str, deadline: Horizon | None, fallback_year: int | None) -> None:
         self.original = text
         self.text = norm(text)
         self.mask = _masked(self.text)
         self.deadline = deadline
         self.fallback_year = fallback_year
-        self.found: list[tuple[str, _Number, str, str, str, _Deadline | None, str]] = []
-        self.deadlines: list[tuple[int, int, _Deadline]] = []  # (start, end of what it governs, deadline)
+        self.found: list[tuple[str, _Number, str, str, str, Horizon | None, str]] = []
+        self.deadlines: list[tuple[int, int, Horizon]] = []  # (start, end of what it governs, deadline)
 
-    def read(self) -> list[tuple[str, _Number, str, str, str, _Deadline | None, str]]:
+    def read(self) -> list[tuple[str, _Number, str, str, str, Horizon | None, str]]:
         """(indicator, number, comparator, comparator words, kind, deadline, sentence) per target."""
         numbers = _numbers(self.text, self.mask)
         for paragraph_start, paragraph in _spans(self.text, "\n"):
             paragraph_end = paragraph_start + len(paragraph)
             for sentence_start, sentence in _spans(paragraph, _SENTENCE_END):
                 offset = paragraph_start + sentence_start
-                for match in _DEADLINE.finditer(sentence):
-                    found = _deadline_in(match, self.fallback_year)
+                for start, _, found in horizons(sentence, self.fallback_year):
                     scope_end = paragraph_end if found.horizon else offset + len(sentence)
-                    self.deadlines.append((offset + match.start(), scope_end, found))
+                    self.deadlines.append((offset + start, scope_end, found))
             for sentence_start, sentence in _spans(paragraph, _SENTENCE_END):
                 offset = paragraph_start + sentence_start
                 in_sentence = [n for n in numbers if offset <= n.start < offset + len(sentence)]
@@ -469,11 +415,11 @@ class _Reader:
             return
         self.found.append((indicator, number, comparator, words, kind, self._deadline_at(number.start), sentence))
 
-    def _deadline_at(self, position: int) -> _Deadline | None:
+    def _deadline_at(self, position: int) -> Horizon | None:
         """The last deadline written before `position` that still governs it, else the inherited one."""
         governing = [d for start, end, d in self.deadlines if start <= position < end]
         # 年内/年度内 only count when nothing firmer governs (“十三五”期间，力争实现年内不发生…).
-        firm = [d for d in governing if d.year is not None and d.text not in _YEAR_WORDS]
+        firm = [d for d in governing if d.year is not None and d.text not in YEAR_WORDS]
         if firm:
             return firm[-1]
         if self.deadline is not None:
@@ -528,9 +474,9 @@ def extract_targets(
     """
     source_text = clause.text if text is None else text
     fallback = title_year(document)
-    start: _Deadline | None = None
+    start: Horizon | None = None
     if inherited and inherited[0] is not None:
-        start = _Deadline(inherited[0], inherited[1], "parent")
+        start = Horizon(inherited[0], inherited[1], "parent")
     found = _Reader(source_text, start, fallback).read()
     leads = [a.name for a in clause.agencies if a.role == LEAD]
     others = [a.name for a in clause.agencies if a.role != LEAD]
@@ -568,35 +514,13 @@ def _value_text(text: str, number: _Number) -> str:
     return re.sub(r"\s+", "", text[number.start : number.end])
 
 
-def own_texts(clauses: list[Clause]) -> dict[str, str]:
-    """Each unit's text without the text of its child units (a parent's text contains theirs)."""
-    children: dict[str, list[Clause]] = {}
-    for clause in clauses:
-        if clause.parent_id:
-            children.setdefault(clause.parent_id, []).append(clause)
-    out = {}
-    for clause in clauses:
-        text = clause.text
-        for child in sorted(children.get(clause.id, []), key=lambda c: c.order):
-            at = text.find(child.text) if child.text else -1
-            if at >= 0:
-                text = text[:at] + text[at + len(child.text) :]
-            else:
-                probe = (child.heading or child.text)[:12]
-                cut = text.find(probe) if probe else -1
-                if cut >= 0:
-                    text = text[:cut]
-        out[clause.id] = text
-    return out
-
-
 def extract_document_targets(clauses: list[Clause], document: Document) -> list[Target]:
     """Targets of a whole document, each read once from the unit that states it, with deadlines
     inherited from enclosing units (二、工作目标 … 到2020年 → its items)."""
     clauses = sorted(clauses, key=lambda c: c.order)
     texts = own_texts(clauses)
     by_id = {c.id: c for c in clauses}
-    own_deadline: dict[str, _Deadline | None] = {}
+    own_deadline: dict[str, Horizon | None] = {}
     fallback = title_year(document)
     out: list[Target] = []
     for clause in clauses:

@@ -18,18 +18,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from index.errors import ExportError
-from index.features.targets import Target, extract_targets, find_deadline, own_texts, title_year
-from index.models import KIND_PARAGRAPH, LEAD, Clause, Document
+from index.features.targets import Target, extract_targets
+from index.models import KIND_PARAGRAPH, LEAD, Clause, Deadline, Document
 from index.text.agencies import AgencyTable, agency_role, default_table
+from index.text.deadlines import (
+    deadline_label,
+    deadline_words,
+    document_deadlines,
+    inherited_horizons,
+    own_texts,
+    title_year,
+)
 from index.text.normalize import norm
 
-HEADER = ("序号", "文件", "条款", "任务", "牵头单位", "配合单位", "目标与时限")
+HEADER = ("序号", "文件", "条款", "任务", "牵头单位", "配合单位", "目标与时限", "完成时限")
 FORMATS = ("md", "csv", "xlsx")
-_XLSX_WIDTHS = (6, 30, 12, 80, 28, 28, 40)
+_XLSX_WIDTHS = (6, 30, 12, 80, 28, 28, 40, 22)
 _XLSX_CELL_LIMIT = 32000  # Excel refuses cells over 32,767 characters
-_DEADLINE_WORDS = re.compile(
-    r"(?:到|至|截至|在)?20\d{2}年(?:\d{1,2}月)?(?:底|末|年底)?(?:前|以前|之前)|到20\d{2}年|“?十[一二三四五]五”?(?:期间|末)|年度内|长期坚持|持续推进"
-)
 
 
 @dataclass
@@ -46,6 +51,7 @@ class TaskRow:
     deadlines: list[str] = field(default_factory=list)  # deadline words not already in a target
     role: str | None = None  # the asked agency's role here (lead/support); None for a whole-document table
     matched: list[str] = field(default_factory=list)  # the asked agency as written here
+    deadline: Deadline | None = None  # when the clause is due (index/text/deadlines.py)
 
     def cells(self) -> list[str]:
         return [
@@ -56,6 +62,7 @@ class TaskRow:
             "、".join(self.leads),
             "、".join(self.supports),
             targets_cell(self.targets, self.deadlines),
+            deadline_label(self.deadline) if self.deadline else "",
         ]
 
     def to_json(self) -> dict[str, object]:
@@ -72,6 +79,7 @@ class TaskRow:
             "deadlines": list(self.deadlines),
             "role": self.role,
             "matched": list(self.matched),
+            "deadline": self.deadline.to_json() if self.deadline else None,
         }
 
 
@@ -117,12 +125,7 @@ def task_text(clause: Clause, own_text: str | None = None) -> str:
 
 def _deadlines(text: str, targets: Sequence[Target]) -> list[str]:
     known = {t.deadline for t in targets if t.deadline}
-    found = []
-    for match in _DEADLINE_WORDS.finditer(norm(text)):
-        words = text[match.start() : match.end()]
-        if words not in known and words not in found:
-            found.append(words)
-    return found
+    return [words for words in deadline_words(text) if words not in known]
 
 
 def _row(
@@ -134,6 +137,7 @@ def _row(
     table: AgencyTable,
     role: str | None = None,
     matched: Sequence[str] = (),
+    deadline: Deadline | None = None,
 ) -> TaskRow:
     targets = extract_targets(clause, document, text=own_text, inherited=inherited)
     leads = [table.display(a.name, a.canonical) for a in clause.agencies if a.role == LEAD]
@@ -149,6 +153,7 @@ def _row(
         deadlines=_deadlines(own_text, targets),
         role=role,
         matched=list(matched),
+        deadline=deadline,
     )
 
 
@@ -159,17 +164,11 @@ class _DocumentView:
         self.document = document
         self.clauses = sorted(clauses, key=lambda c: c.order)
         self.own = own_texts(self.clauses)
-        by_id = {c.id: c for c in self.clauses}
-        fallback = title_year(document)
-        horizons = {c.id: find_deadline(self.own[c.id], fallback) for c in self.clauses}
-        self.inherited: dict[str, tuple[int | None, str | None] | None] = {}
-        for clause in self.clauses:
-            parent = by_id.get(clause.parent_id or "")
-            found = None
-            while parent is not None and found is None:
-                found = horizons.get(parent.id)
-                parent = by_id.get(parent.parent_id or "")
-            self.inherited[clause.id] = (found.year, found.text) if found else None
+        horizons = inherited_horizons(self.clauses, self.own, title_year(document))
+        self.inherited: dict[str, tuple[int | None, str | None] | None] = {
+            cid: (found.year, found.text) if found else None for cid, found in horizons.items()
+        }
+        self.deadlines = document_deadlines(document, self.clauses)
 
     def is_task(self, clause: Clause) -> bool:
         """Retrievable units with text of their own (pure headings are left to their children)."""
@@ -196,7 +195,10 @@ def agency_task_rows(
             found.append((0 if role == LEAD else 1, role, doc_index, view, clause, role, [a.name for a in names]))
     found.sort(key=lambda item: (item[0], item[2], item[4].order))
     return [
-        _row(i, view.document, clause, view.own[clause.id], view.inherited[clause.id], table, role, matched)
+        _row(
+            i, view.document, clause, view.own[clause.id], view.inherited[clause.id], table, role, matched,
+            view.deadlines.get(clause.id),
+        )
         for i, (_, _, _, view, clause, role, matched) in enumerate(found, 1)
     ]
 
@@ -206,7 +208,10 @@ def document_task_rows(document: Document, clauses: Sequence[Clause], *, table: 
     table = table or default_table()
     view = _DocumentView(document, clauses)
     units = [c for c in view.clauses if view.is_task(c)]
-    return [_row(i, document, c, view.own[c.id], view.inherited[c.id], table) for i, c in enumerate(units, 1)]
+    return [
+        _row(i, document, c, view.own[c.id], view.inherited[c.id], table, deadline=view.deadlines.get(c.id))
+        for i, c in enumerate(units, 1)
+    ]
 
 
 def _by_date(corpus: Iterable[tuple[Document, Sequence[Clause]]]) -> list[tuple[Document, Sequence[Clause]]]:

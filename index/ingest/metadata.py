@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 
 from index.ingest.responsibility import is_responsibility_line
+from index.text.docnumber import iter_doc_numbers, strip_doc_numbers
 from index.text.normalize import norm, squash
-from index.text.numbering import STYLE_RANK, Marker, match_marker
+from index.text.numbering import STYLE_RANK, Marker, cn_to_int, match_marker
 
 
 @dataclass
@@ -67,12 +68,27 @@ def is_noise(line: str) -> bool:
 # Web header blocks: "索  引  号 KZ001-2018-000496 主题分类 其他", "文　号 克政发〔2017〕95号" …
 _FIELD_LABELS = ["索引号", "主题分类", "发文机关", "发文单位", "发布机构", "成文日期", "发布日期", "名称", "标题",
                  "文号", "发文字号", "主题词", "公开方式", "公开范围", "有效性", "体裁分类", "组配分类", "信息分类",
-                 "所属机构", "生效日期", "废止日期", "统一编号", "登记号", "公文种类", "服务对象", "效力状态", "文件编号"]
+                 "所属机构", "生效日期", "废止日期", "统一编号", "登记号", "公文种类", "服务对象", "效力状态", "文件编号",
+                 "发文日期"]
 _DISTINCTIVE = {"索引号", "主题分类", "发文机关", "发文单位", "发布机构", "成文日期", "发布日期", "发文字号", "体裁分类",
                 "组配分类", "信息分类", "公开方式", "效力状态", "统一编号"}
 _FIELD = re.compile(
     "(" + "|".join(r"\s*".join(label) for label in sorted(_FIELD_LABELS, key=len, reverse=True)) + r")\s*[:：]?\s*"
 )
+
+
+# RawDocument.metadata keys a reader fills from fields a file declares apart from its text (a web page's
+# 信息公开 table, its <meta> tags), and the header label each is read as: they count as header-block lines.
+DECLARED_LABELS = {"title": "名称", "doc_number": "文号", "issuer": "发文机关", "publisher": "发布机构",
+                   "date": "成文日期", "published": "发布日期"}
+_KEY_OF_LABEL = {"索引号": "index_number", "主题分类": "topic", "名称": "title", "标题": "title", "文号": "doc_number", "发文字号": "doc_number",
+                 "文件编号": "doc_number", "发文机关": "issuer", "发文单位": "issuer", "发布机构": "publisher",
+                 "成文日期": "date", "发文日期": "date", "发布日期": "published"}
+
+
+def declared_key(label: str) -> str | None:
+    """The RawDocument.metadata key of a header label ("发文字号" → "doc_number"), None for others."""
+    return _KEY_OF_LABEL.get(label)
 
 
 def header_fields(line: str) -> dict[str, str] | None:
@@ -107,14 +123,9 @@ _DATE_LINE = re.compile(
     r"|[〇零○O一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*日"
     r"|\d{5,8}日)$"  # "2017126日": a date whose 年/月 were lost in copying
 )
-_DOC_NUMBER = re.compile(
-    r"([\u4e00-\u9fff]{1,10}?)\s*[〔\[（(［【]\s*((?:19|20)\d{2})\s*[〕\]）)］】]\s*(\d{1,5})\s*号"
-)
 _AGENCY_LINE = re.compile(
     r"^[\u4e00-\u9fff（）()、\s]{2,40}(?:政府|办公厅|办公室|委员会|局|厅|委|办|部|院|会|署|中心|小组|党委|人大|政协|公司|集团|管委会)$"
 )
-_CN_VALUE = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-             "九": 9}
 
 
 def parse_date(text: str) -> str | None:
@@ -122,7 +133,7 @@ def parse_date(text: str) -> str | None:
     text = norm(text)
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
-            year, month, day = (_date_number(group) for group in match.groups())
+            year, month, day = (cn_to_int(group) or 0 for group in match.groups())
             try:
                 return dt.date(year, month, day).isoformat()
             except ValueError:
@@ -130,38 +141,17 @@ def parse_date(text: str) -> str | None:
     return None
 
 
-def _date_number(token: str) -> int:
-    if token.isdigit():
-        return int(token)
-    if len(token) == 4 and all(ch in _CN_VALUE for ch in token):
-        return int("".join(str(_CN_VALUE[ch]) for ch in token))
-    value = 0
-    if "十" in token:
-        tens, _, units = token.partition("十")
-        value = (_CN_VALUE.get(tens, 1) if tens else 1) * 10
-        token = units
-    return value + (_CN_VALUE.get(token, 0) if token else 0)
-
-
 def is_date_line(line: str) -> bool:
     return bool(_DATE_LINE.match(squash(line).replace(" ", "")))
 
 
 def find_doc_number(text: str, *, allow_parenthesised: bool = False) -> str | None:
-    """The 文号 in `text`, normalised to 〔〕: "市政办发[2017]17号" → "市政办发〔2017〕17号"."""
+    """The 文号 in `text`, normalised to 〔〕: "市政办发[2017]17号" → "市政办发〔2017〕17号"; one
+    inside a quotation or brackets counts only with `allow_parenthesised`."""
     normalized = norm(text)
-    for match in _DOC_NUMBER.finditer(normalized):
-        prefix = match.group(1)
-        # A 文号 is an issuing-body abbreviation: cut off words that ran into it ("…的通知皖政办秘").
-        cut = max(prefix.rfind(word) + len(word) if prefix.rfind(word) >= 0 else 0
-                  for word in ("通知", "意见", "方案", "计划", "决定", "文号", "字号", "号", "的", "于", "通过",
-                                 "会议", "公布", "发布", "批准"))
-        prefix = prefix[cut:]
-        if not prefix:
-            continue
-        if not allow_parenthesised and _inside_brackets(normalized, match.start()):
-            continue
-        return f"{prefix}〔{match.group(2)}〕{match.group(3)}号"
+    for number, start, _ in iter_doc_numbers(normalized, brackets=True):
+        if allow_parenthesised or not _inside_brackets(normalized, start):
+            return str(number)
     return None
 
 
@@ -330,9 +320,9 @@ def _title_like(line: str) -> bool:
         return False
     if is_date_line(text) or is_agency_line(text) or header_fields(text) is not None:
         return False
-    if find_doc_number(text) and len(_DOC_NUMBER.sub("", text).strip()) < 2:
+    if find_doc_number(text) and len(strip_doc_numbers(text).strip()) < 2:
         return False
-    if _aside(text):
+    if _aside(text) or _ATTACHMENT.match(text):  # "附件：X方案" names the plan below it, it is not its title
         return False
     return match_marker(text) is None
 
@@ -384,7 +374,7 @@ def _clean_title(title: str) -> str:
 def _below_title(line: str) -> bool:
     """Lines that stand between a plan's title and its body: 文号, date, addressee, a signature."""
     text = squash(line)
-    if find_doc_number(text, allow_parenthesised=True) and len(_DOC_NUMBER.sub("", text).strip(" ()（）[]")) <= 1:
+    if find_doc_number(text, allow_parenthesised=True) and len(strip_doc_numbers(text).strip(" ()（）[]")) <= 1:
         return True
     return is_date_line(text) or _bracketed_date(text) is not None or bool(_ADDRESSEE.match(text))
 
@@ -453,8 +443,11 @@ def find_title(front: list[str], fields: dict[str, str]) -> str | None:
 # Everything together
 
 
-def extract_metadata(paragraphs: list[str]) -> tuple[DocumentFields, list[str], list[str]]:
-    """(citation fields, body paragraphs, warnings) of a plan's paragraphs as read from its file."""
+def extract_metadata(
+    paragraphs: list[str], declared: dict[str, str] | None = None
+) -> tuple[DocumentFields, list[str], list[str]]:
+    """(citation fields, body paragraphs, warnings) of a plan's paragraphs as read from its file;
+    `declared` (RawDocument.metadata) fields win over header-block lines of the text."""
     warnings: list[str] = []
     lines, published = _without_noise(paragraphs)
     main = choose_main_part(lines)
@@ -466,7 +459,8 @@ def extract_metadata(paragraphs: list[str]) -> tuple[DocumentFields, list[str], 
         body_end = split_tail(lines, body_start)
         front, body, tail = notice + lines[:body_start], lines[body_start:body_end], lines[body_end:]
     # Header-block lines are citation data, not content; they sit in the front matter.
-    fields: dict[str, str] = {}
+    fields = {DECLARED_LABELS[key]: squash(value) for key, value in (declared or {}).items()
+              if key in DECLARED_LABELS and value.strip()}
     front_text: list[str] = []
     pending: str | None = None  # a label whose value stands on the next line ("发文机关：" / "某某市人民政府")
     for line in front:
@@ -550,7 +544,7 @@ def _find_doc_number(front: list[str], fields: dict[str, str], title: str | None
     for line in front:
         text = squash(line)
         number = find_doc_number(text, allow_parenthesised=True)
-        if number and len(_DOC_NUMBER.sub("", text).strip(" ()（）[]")) <= 1:
+        if number and len(strip_doc_numbers(text).strip(" ()（）[]")) <= 1:
             return number
     title_index = next((i for i, line in enumerate(front) if title and squash(line) and squash(line) in title), len(front))
     for line in front[:title_index]:
@@ -599,7 +593,7 @@ def _find_signature(front: list[str], tail: list[str], fields: dict[str, str]) -
 def _find_date(front: list[str], tail: list[str], fields: dict[str, str], signed: str | None, stated: str | None,
                published: list[str]) -> str | None:
     """The document's own date; a web page's publishing date only when the document states none."""
-    candidates = [fields.get("成文日期"), signed, stated]
+    candidates = [fields.get("成文日期") or fields.get("发文日期"), signed, stated]
     candidates += [line for line in tail if is_date_line(line)]
     candidates += [line for line in front if is_date_line(line)]
     candidates += [fields.get("发布日期"), *published]

@@ -26,6 +26,13 @@ from index.ingest.responsibility import (
     parse_responsibility_lines,
     responsibility_spans,
 )
+from index.ingest.task_table import (
+    apply_task_tables,
+    find_task_tables,
+    paragraphs_outside,
+    table_clauses,
+    table_document,
+)
 from index.models import (
     KIND_ARTICLE,
     KIND_CHAPTER,
@@ -110,16 +117,22 @@ def parse_text(text: str, source: str = "<text>") -> ParsedDocument:
 def parse_document(raw: RawDocument) -> ParsedDocument:
     """Citation data, numbered units and warnings of a document read by `read_document`."""
     # Parsed on a simplified copy (same length per paragraph); text, names and titles shown as written.
-    written = [strip_pinyin(paragraph) for paragraph in raw.paragraphs]
+    # A task-division table (分工表) is read as rows, not as body lines.
+    tables = find_task_tables(raw)
+    written = [strip_pinyin(paragraph) for paragraph in paragraphs_outside(raw, tables)]
     simplified = [to_simplified(paragraph) for paragraph in written]
     restorer = Restorer(written, simplified)
-    fields, body, warnings = extract_metadata(simplified)
+    fields, body, warnings = extract_metadata(simplified, raw.metadata)
     warnings = list(raw.warnings) + warnings
     doc_id = raw.sha256[:12]
     clauses, clause_warnings = split_clauses(body, doc_id)
-    warnings.extend(clause_warnings)
+    table_only = bool(tables) and not clauses  # the file is only the table: its rows are the units
+    warnings.extend([] if table_only else clause_warnings)
     if restorer.needed:
         _restore_written(clauses, restorer)
+    if tables:
+        clauses, table_warnings = table_clauses(tables, doc_id) if table_only else apply_task_tables(clauses, tables)
+        warnings.extend(table_warnings)
     document = Document(
         id=doc_id,
         title=restorer.anywhere(fields.title),
@@ -130,7 +143,9 @@ def parse_document(raw: RawDocument) -> ParsedDocument:
         source=raw.source,
         sha256=raw.sha256,
     )
-    return ParsedDocument(document=document, clauses=clauses, warnings=warnings)
+    if table_only:
+        warnings = table_document(document, tables, warnings)
+    return ParsedDocument(document=document, clauses=clauses, warnings=warnings, table_only=table_only)
 
 
 def _restore_written(clauses: list[Clause], restorer: Restorer) -> None:

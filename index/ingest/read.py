@@ -1,5 +1,6 @@
 """Read a plan document file into plain paragraphs: .txt, .docx, .pdf, .html/.htm, old Word/WPS
-binaries (.doc/.wps, see word_binary.py), OFD (.ofd, see ofd.py) and saved web pages (.mhtml/.mht).
+binaries (.doc/.wps, see word_binary.py), OFD (.ofd, see ofd.py), saved web pages (.mhtml/.mht) and
+spreadsheets (.xlsx/.xls, see sheets.py: task-division tables sent as attachments).
 
 Everything that can go wrong with an input file ends in a typed `ReadError` whose one-line
 Chinese message names the file and the reason; errors of the libraries underneath never leak.
@@ -26,6 +27,7 @@ from index.errors import (
 )
 from index.ingest.lines import PLAUSIBLE, join_wrapped_lines, looks_hard_wrapped, split_paragraphs
 from index.models import Progress
+from index.text.numbering import int_to_cn
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # A .docx is a zip: refuse one whose members would inflate beyond this (zip bomb).
@@ -33,7 +35,8 @@ MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 MAX_ZIP_MEMBERS = 5000
 
 FORMATS = {".txt": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html",
-           ".doc": "doc", ".wps": "wps", ".ofd": "ofd", ".mhtml": "mhtml", ".mht": "mhtml"}
+           ".doc": "doc", ".wps": "wps", ".ofd": "ofd", ".mhtml": "mhtml", ".mht": "mhtml",
+           ".xlsx": "xlsx", ".xls": "xls"}
 
 
 @dataclass
@@ -50,6 +53,9 @@ class RawDocument:
     metadata: dict[str, str] = field(default_factory=dict)
     ocr_pages: int = 0  # pages whose text was recognised from a scan (PDF)
     ocr_confidence: float | None = None  # mean OCR confidence over those pages' characters
+    # Tables (.docx tables, spreadsheet sheets) as rows of cell texts, merged cells repeated in every
+    # row and column they cover; their text is in `paragraphs` too (a task-division table, 分工表).
+    tables: list[list[list[str]]] = field(default_factory=list)
 
 
 # progress(done_pages, total_pages, stage), e.g. (3, 8, "识别扫描页"), for a long read such as OCR.
@@ -67,11 +73,18 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, progress: P
         raise UnsupportedFormatError(f"不支持的文件格式“{suffix}”（可接受 {' '.join(FORMATS)}）：{name}")
     data = _read_bytes(path, max_bytes)
     _reject_foreign_binary(data, fmt, name)
-    readers = {"txt": _read_txt, "docx": _read_docx, "html": _read_html,
-               "doc": _read_doc, "wps": _read_doc, "mhtml": _read_mhtml}
+    readers = {"txt": _read_txt, "doc": _read_doc, "wps": _read_doc}
     metadata: dict[str, str] = {}
     ocr_pages, ocr_confidence = 0, None
-    if fmt == "ofd":
+    tables: list[list[list[str]]] = []
+    if fmt == "docx":
+        encoding, paragraphs, warnings, tables = _read_docx(data, name)
+    elif fmt in ("xlsx", "xls"):
+        encoding, warnings = None, []
+        paragraphs, tables = _read_sheets(data, name, fmt)
+    elif fmt in ("html", "mhtml"):
+        encoding, paragraphs, warnings, metadata = (_read_html if fmt == "html" else _read_mhtml)(data, name)
+    elif fmt == "ofd":
         encoding, paragraphs, warnings, metadata = _read_ofd(data, name)
     elif fmt == "pdf":
         from index.ingest.pdf import read_pdf  # builds on this module's line helpers
@@ -93,6 +106,7 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, progress: P
         metadata=metadata,
         ocr_pages=ocr_pages,
         ocr_confidence=ocr_confidence,
+        tables=tables,
     )
 
 
@@ -148,9 +162,9 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 def _reject_foreign_binary(data: bytes, fmt: str, name: str) -> None:
     """A file whose first bytes say it is something other than its extension claims is refused."""
     head = data[:8]
-    if fmt in ("docx", "ofd") and head.startswith(b"PK\x03\x04"):
+    if fmt in ("docx", "ofd", "xlsx") and head.startswith(b"PK\x03\x04"):
         return
-    if fmt in ("doc", "wps") and head.startswith(_OLE_MAGIC):
+    if fmt in ("doc", "wps", "xls") and head.startswith(_OLE_MAGIC):
         return  # Word 97–2003 binary; what is inside the compound file is checked when reading it
     if fmt == "pdf" and b"%PDF-" in data[:1024]:
         return  # PDF tolerates junk before its header
@@ -158,6 +172,10 @@ def _reject_foreign_binary(data: bytes, fmt: str, name: str) -> None:
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise EncryptedError(f"Word 文件已加密（设置了打开密码），请解除密码后再上传：{name}")
         raise UnsupportedFormatError(f"这是旧版 Word（.doc）或其他 Office 文件，请另存为 .docx 后再上传：{name}")
+    if fmt == "xlsx" and head.startswith(_OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise EncryptedError(f"Excel 文件已加密（设置了打开密码），请解除密码后再上传：{name}")
+        raise UnsupportedFormatError(f"这是旧版 Excel（.xls）或其他 Office 文件，请把扩展名改为 .xls 或另存为 .xlsx：{name}")
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise UnsupportedFormatError(f"文件内容是{what}，与扩展名 .{fmt} 不符：{name}")
@@ -171,6 +189,8 @@ def _reject_foreign_binary(data: bytes, fmt: str, name: str) -> None:
         raise UnsupportedFormatError(f"文件不是 WPS 文字（Word 兼容）格式，可能是旧版 WPS 文件，请在 WPS 中另存为 .docx 后再上传：{name}")
     if fmt == "ofd":
         raise UnsupportedFormatError(f"文件不是有效的 OFD 文件（OFD 应为 ZIP 格式的文件包）：{name}")
+    if fmt in ("xlsx", "xls"):
+        raise UnsupportedFormatError(f"文件不是有效的 Excel（.{fmt}）文件：{name}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,7 +295,7 @@ def _read_txt(data: bytes, name: str) -> tuple[str, list[str], list[str]]:
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _read_docx(data: bytes, name: str) -> tuple[str | None, list[str], list[str]]:
+def _read_docx(data: bytes, name: str) -> tuple[str | None, list[str], list[str], list[list[list[str]]]]:
     _check_zip(data, name)
     try:
         import docx  # python-docx
@@ -291,10 +311,11 @@ def _read_docx(data: bytes, name: str) -> tuple[str | None, list[str], list[str]
     try:
         numbering = _DocxNumbering(document)
         lines: list[str] = []
-        _docx_blocks(document.element.body, numbering, lines)
+        tables: list[list[list[str]]] = []
+        _docx_blocks(document.element.body, numbering, lines, tables)
     except Exception as exc:
         raise CorruptFileError(f"Word 文件内容无法解析（{type(exc).__name__}）：{name}") from None
-    return None, split_paragraphs("\n".join(lines)), []
+    return None, split_paragraphs("\n".join(lines)), [], tables
 
 
 def _check_zip(data: bytes, name: str) -> None:
@@ -322,22 +343,37 @@ def _zip_member_names(data: bytes, name: str, kind: str, what: str) -> set[str]:
     return {member.filename for member in members}
 
 
-def _docx_blocks(container, numbering: _DocxNumbering, lines: list[str]) -> None:
-    """Paragraphs and table cells in document order; merged cells are read once."""
+def _docx_blocks(container, numbering: _DocxNumbering, lines: list[str], tables: list[list[list[str]]]) -> None:
+    """Paragraphs and table cells in document order (merged cells are read once); each table's rows
+    also go to `tables`."""
     for child in container.iterchildren():
         tag = child.tag
         if tag == f"{_W}p":
             lines.append(numbering.prefix(child) + _docx_paragraph_text(child))
         elif tag == f"{_W}tbl":
-            seen: set[int] = set()
-            for row in child.iterchildren(f"{_W}tr"):
-                for cell in row.iterchildren(f"{_W}tc"):
-                    if id(cell) in seen:
-                        continue
-                    seen.add(id(cell))
-                    _docx_blocks(cell, numbering, lines)
+            tables.append(_docx_table(child, numbering, lines, tables))
         elif tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml", f"{_W}ins", f"{_W}smartTag"):
-            _docx_blocks(child, numbering, lines)
+            _docx_blocks(child, numbering, lines, tables)
+
+
+def _docx_table(table, numbering: _DocxNumbering, lines: list[str], tables: list[list[list[str]]]) -> list[list[str]]:
+    """A w:tbl as rows of cell texts: a cell spanning columns (gridSpan) fills each of them, a
+    vertically merged one (vMerge) the rows it covers. Its paragraphs go to `lines` as they come."""
+    rows: list[list[str]] = []
+    for row in table.iterchildren(f"{_W}tr"):
+        cells: list[str] = []
+        for cell in row.iterchildren(f"{_W}tc"):
+            start = len(lines)
+            _docx_blocks(cell, numbering, lines, tables)
+            text = "\n".join(line.strip() for line in lines[start:] if line.strip())
+            props = cell.find(f"{_W}tcPr")
+            span = _val(props.find(f"{_W}gridSpan")) if props is not None else None
+            merge = props.find(f"{_W}vMerge") if props is not None else None
+            if merge is not None and _val(merge) != "restart" and rows and len(rows[-1]) > len(cells):
+                text = rows[-1][len(cells)]  # the continuation of the cell above
+            cells.extend([text] * (min(int(span), 64) if span and span.isdigit() and int(span) > 0 else 1))
+        rows.append(cells)
+    return rows
 
 
 def _docx_paragraph_text(paragraph) -> str:
@@ -362,19 +398,6 @@ def _inside_deletion(node, stop) -> bool:
             return True
         parent = parent.getparent()
     return False
-
-
-_CN_COUNT = "〇一二三四五六七八九"
-
-
-def _cn_count(value: int) -> str:
-    if value < 10:
-        return _CN_COUNT[value]
-    if value < 20:
-        return "十" + (_CN_COUNT[value - 10] if value > 10 else "")
-    if value < 100:
-        return _CN_COUNT[value // 10] + "十" + (_CN_COUNT[value % 10] if value % 10 else "")
-    return str(value)
 
 
 class _DocxNumbering:
@@ -452,7 +475,7 @@ def _val(node) -> str | None:
 
 def _format_number(value: int, fmt: str) -> str:
     if fmt.startswith("chinese") or fmt in ("ideographTraditional", "taiwaneseCounting", "ideographLegalTraditional"):
-        return _cn_count(value)
+        return int_to_cn(value)
     if fmt == "decimalEnclosedCircle" or fmt == "decimalEnclosedCircleChinese":
         return chr(0x2460 + value - 1) if 1 <= value <= 20 else str(value)
     if fmt == "lowerLetter":
@@ -493,7 +516,9 @@ def _html_charset(data: bytes) -> str | None:
     return charset
 
 
-def _read_html(data: bytes, name: str) -> tuple[str | None, list[str], list[str]]:
+def _read_html(data: bytes, name: str) -> tuple[str | None, list[str], list[str], dict[str, str]]:
+    """(encoding, paragraphs, warnings, declared fields) of a web page: its content container's text
+    under the heading standing above it, the 信息公开 block as fields (see web_page.py)."""
     encoding, text = None, None
     if not any(data.startswith(bom) for bom, _ in _BOMS):
         charset = _html_charset(data)
@@ -510,9 +535,13 @@ def _read_html(data: bytes, name: str) -> tuple[str | None, list[str], list[str]
     except ImportError:  # pragma: no cover
         raise ReadError(f"缺少读取网页的组件 beautifulsoup4：{name}") from None
     try:
+        from index.ingest.web_page import head_fields, page_parts
+
         soup = BeautifulSoup(text, "lxml")
         for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
             comment.extract()
+        declared = head_fields(soup)
+        page_title = soup.title.get_text() if soup.title else None
         for tag in soup.find_all(_NOISE_TAGS):
             tag.decompose()
         for tag in soup.find_all(["header", "footer"]):
@@ -524,17 +553,17 @@ def _read_html(data: bytes, name: str) -> tuple[str | None, list[str], list[str]
             tokens = " ".join([tag.get("id") or "", *(tag.get("class") or [])])
             if tokens.strip() and _NOISE_TOKEN.search(tokens) and not tag.find_parent(["article", "main"]):
                 tag.decompose()
-        root = soup.body or soup
-        for tag in root.find_all(True):
+        parts = page_parts(soup.body or soup, page_title=page_title)
+        for tag in parts.body.find_all(True):
             if tag.name in _BLOCK_TAGS:
                 tag.insert_before("\n")
                 tag.insert_after("\n")
             elif tag.name in ("td", "th"):
                 tag.insert_after(" ")
-        body_text = root.get_text()
+        body_text = (parts.heading or "") + "\n" + parts.body.get_text()
     except Exception as exc:
         raise CorruptFileError(f"网页无法解析（{type(exc).__name__}）：{name}") from None
-    return encoding, split_paragraphs(body_text), []
+    return encoding, split_paragraphs(body_text), [], declared | parts.metadata  # the page's own block wins
 
 
 # ---------------------------------------------------------------------------------------------
@@ -555,7 +584,15 @@ def _read_ofd(data: bytes, name: str) -> tuple[str | None, list[str], list[str],
     return None, paragraphs, [], metadata
 
 
-def _read_mhtml(data: bytes, name: str) -> tuple[str | None, list[str], list[str]]:
+def _read_sheets(data: bytes, name: str, fmt: str) -> tuple[list[str], list[list[list[str]]]]:
+    if fmt == "xlsx" and "xl/workbook.xml" not in _zip_member_names(data, name, "Excel", "Excel（.xlsx）文件"):
+        raise CorruptFileError(f"压缩包中没有 Excel 工作簿（xl/workbook.xml），不是有效的 .xlsx：{name}")
+    from index.ingest.sheets import read_sheets
+
+    return read_sheets(data, name, fmt)
+
+
+def _read_mhtml(data: bytes, name: str) -> tuple[str | None, list[str], list[str], dict[str, str]]:
     """The HTML part of a web page saved as one MIME file, read as a web page in its declared charset."""
     import email
     import email.policy
@@ -586,6 +623,6 @@ def _read_mhtml(data: bytes, name: str) -> tuple[str | None, list[str], list[str
             html = None
         if html is not None:
             # A UTF-8 BOM makes the HTML reader trust these bytes over the page's own <meta charset>.
-            _, paragraphs, warnings = _read_html(b"\xef\xbb\xbf" + html.encode("utf-8"), name)
-            return charset, paragraphs, warnings
+            _, paragraphs, warnings, metadata = _read_html(b"\xef\xbb\xbf" + html.encode("utf-8"), name)
+            return charset, paragraphs, warnings, metadata
     return _read_html(payload, name)

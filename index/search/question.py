@@ -69,6 +69,7 @@ class QueryReading:
     reference: str | None = None
     reference_rows: list[int] = field(default_factory=list)
     unknown_places: list[str] = field(default_factory=list)
+    rewrites: list[str] = field(default_factory=list)  # how the question was reworded (index/text/vocabulary.py)
 
     @property
     def empty(self) -> bool:
@@ -86,6 +87,7 @@ class QueryReading:
             "agencies": self.agencies,
             "clause_reference": self.reference,
             "unknown_places": self.unknown_places,
+            "rewrites": self.rewrites,
         }
         return {k: v for k, v in data.items() if v}
 
@@ -168,6 +170,10 @@ class QueryReader:
             self._doc_numbers.setdefault((number.year, number.serial), []).append((number, doc.id))
         for year in document_years(doc):
             self._years.setdefault(year, set()).add(doc.id)
+
+    def knows(self, name: str) -> bool:
+        """Whether the corpus names this place or agency (so a question's word for it is the plans' own)."""
+        return name in self._place_table or name in self._agencies
 
     def read(self, question: str) -> QueryReading:
         text = clean_question(question)

@@ -39,6 +39,7 @@ from index.search.lexical import BM25, ChineseTokenizer, JiebaBase
 from index.search.question import QueryReader, QueryReading
 from index.store.database import Store
 from index.text.normalize import clean_question, normalize_text
+from index.text.vocabulary import default_vocabulary
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -203,6 +204,7 @@ class HybridSearcher:
         mentions = [
             (a.name, a.canonical, a.role, row) for row, clause in enumerate(table.clauses) for a in clause.agencies
         ]
+        self.vocabulary = default_vocabulary()
         self.reader = QueryReader(
             list(table.documents.values()), [c.doc_id for c in table.clauses], [c.path for c in table.clauses], mentions
         )
@@ -260,7 +262,14 @@ class HybridSearcher:
         return np.asarray(self.embedder.embed([text], kind="query"), dtype=np.float32)[0]
 
     def read(self, question: str) -> QueryReading:
-        return self.reader.read(question)
+        """What the question names, after rewording it the way plans write (vocabulary)."""
+        rewrite = self.vocabulary.rewrite(clean_question(question), known=self._corpus_knows)
+        reading = self.reader.read(rewrite.text)
+        reading.rewrites = rewrite.notes
+        return reading
+
+    def _corpus_knows(self, word: str) -> bool:
+        return self.reader.knows(word) or bool(self.bm25.known([normalize_text(word)]))
 
     def search(
         self,
@@ -275,7 +284,7 @@ class HybridSearcher:
         (question_reading, lexical_search, query_embedding, dense_search, fusion_and_hits): the seam
         scripts/bench.py times the real search through."""
         clock = StageClock(timings)
-        reading = self.reader.read(question)
+        reading = self.read(question)
         clock.lap("question_reading")
         filters = reading.filters()
         if reading.empty or len(self.table) == 0:
@@ -408,7 +417,7 @@ class HybridSearcher:
 
     def lookup(self, reference: str) -> list[Hit]:
         """The clause(s) a reference such as "西安 二(五)" or "第四条" names; [] if it names none."""
-        reading = self.reader.read(reference)
+        reading = self.read(reference)
         rows = reading.reference_rows
         if not rows:
             return []
@@ -440,13 +449,22 @@ def asks_quantity(text: str) -> bool:
 def quantity_sentence_share(text: str, terms: Sequence[str]) -> float:
     """How much of the question (share of its terms, weighted by length) the best sentence of the
     clause that states a quantity mentions: the sentence that answers "how many" names what was asked."""
+    return best_quantity_sentence(text, terms)[0]
+
+
+def best_quantity_sentence(text: str, terms: Sequence[str]) -> tuple[float, str | None]:
+    """(share of the terms it names, the sentence as written) for the clause's sentence that states a
+    quantity and names most of `terms`; (0.0, None) when no such sentence names any."""
     total = float(sum(len(t) for t in terms))
+    best: tuple[float, str | None] = (0.0, None)
     if not total:
-        return 0.0
-    best = 0.0
-    for sentence in _SENTENCE.split(normalize_text(text)):
-        if any(m.group().strip() for m in _QUANTITY.finditer(sentence)):
-            best = max(best, sum(len(t) for t in terms if t in sentence) / total)
+        return best
+    for sentence in _SENTENCE.split(text):
+        normalized = normalize_text(sentence)
+        if any(m.group().strip() for m in _QUANTITY.finditer(normalized)):
+            share = sum(len(t) for t in terms if t in normalized) / total
+            if share > best[0]:
+                best = (share, sentence.strip())
     return best
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from index.errors import QualityPlanError
 from index.models import Document, ParsedDocument, Progress
+from index.store.attachments import attach_task_table
 from index.store.database import REPLACED, Store
 from index.store.versions import apply_versions
 
@@ -119,7 +120,11 @@ def sync_corpus(
         if progress:
             progress(done, len(pending), "parse")
 
-    for item in _keep_newest_per_number(parsed, store, report):
+    # Task-division tables (分工表) come last: one whose plan is stored joins that plan instead.
+    tables = [item for item in parsed if item.table_only]
+    for item in _keep_newest_per_number([item for item in parsed if not item.table_only], store, report) + tables:
+        if item.table_only and attach_task_table(store, item) is not None:
+            continue
         reparsed = store.document_by_sha(item.document.sha256) is not None
         result = store.add_document(item, reparse=reparse)
         if reparsed:

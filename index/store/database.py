@@ -20,8 +20,9 @@ from typing import Any
 import sqlite_utils
 
 from index.errors import StoreError
-from index.models import Agency, Clause, Document, ParsedDocument
+from index.models import Agency, Clause, Deadline, Document, ParsedDocument
 from index.store.migrations import apply_migrations
+from index.text.deadlines import document_deadlines
 
 ADDED = "added"
 UNCHANGED = "unchanged"
@@ -64,6 +65,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         self._lock = threading.RLock()
+        self._has_deadlines: bool | None = None
         self.db = sqlite_utils.Database(conn)
         if not readonly:
             self.db.execute("PRAGMA busy_timeout = 30000")
@@ -118,6 +120,7 @@ class Store:
                 self.db["documents"].insert(row)
                 self.db["clauses"].insert_all(_clause_rows(parsed.clauses), batch_size=500)
                 self.db["agencies"].insert_all(_agency_rows(parsed.clauses), batch_size=500)
+                self.db["clause_deadlines"].insert_all(_deadline_rows(doc, parsed.clauses), batch_size=500)
         stored = self.document(doc.id)
         assert stored is not None
         if previous is not None:
@@ -135,6 +138,7 @@ class Store:
 
     def _delete_document_rows(self, doc_id: str) -> None:
         self.db.execute("DELETE FROM agencies WHERE doc_id = ?", [doc_id])
+        self.db.execute("DELETE FROM clause_deadlines WHERE doc_id = ?", [doc_id])
         self.db.execute("DELETE FROM clauses WHERE doc_id = ?", [doc_id])
         self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
 
@@ -194,13 +198,15 @@ class Store:
         with self._lock:
             rows = self.db.execute(sql, params).fetchall()
             agencies = self._agencies_for(doc_id)
-        return [_clause_from_row(r, agencies.get(r[0], [])) for r in rows]
+            deadlines = self._deadlines_where("doc_id = ?", [doc_id]) if doc_id else self._deadlines_where("1", [])
+        return [_clause_from_row(r, agencies.get(r[0], []), deadlines.get(r[0])) for r in rows]
 
     def clauses_by_ids(self, clause_ids: Iterable[str]) -> dict[str, Clause]:
         """Clauses by id, any number of ids (queried in chunks under SQLite's variable limit)."""
         ids = list(dict.fromkeys(clause_ids))
         rows: list[Any] = []
         agency_rows: list[Any] = []
+        deadlines: dict[str, Deadline] = {}
         with self._lock:
             for start in range(0, len(ids), _ID_CHUNK):
                 chunk = ids[start : start + _ID_CHUNK]
@@ -210,10 +216,11 @@ class Store:
                     f"SELECT clause_id, name, role, canonical FROM agencies WHERE clause_id IN ({marks}) ORDER BY ord",
                     chunk,
                 ).fetchall()
+                deadlines.update(self._deadlines_where(f"clause_id IN ({marks})", chunk))
         agencies: dict[str, list[Agency]] = {}
         for clause_id, name, role, canonical in agency_rows:
             agencies.setdefault(clause_id, []).append(Agency(name, role, canonical))
-        return {r[0]: _clause_from_row(r, agencies.get(r[0], [])) for r in rows}
+        return {r[0]: _clause_from_row(r, agencies.get(r[0], []), deadlines.get(r[0])) for r in rows}
 
     def clause(self, clause_id: str) -> Clause | None:
         return self.clauses_by_ids([clause_id]).get(clause_id)
@@ -229,6 +236,16 @@ class Store:
             out.setdefault(clause_id, []).append(Agency(name, role, canonical))
         return out
 
+    def _deadlines_where(self, where: str, params: list[Any]) -> dict[str, Deadline]:
+        """Stored deadlines by clause id; none from an index snapshot taken before deadlines existed."""
+        if self._has_deadlines is None:
+            found = self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'clause_deadlines'").fetchone()
+            self._has_deadlines = found is not None
+        if not self._has_deadlines:
+            return {}
+        sql = f"SELECT clause_id, kind, text, due, start, month_day, source FROM clause_deadlines WHERE {where}"
+        return {r[0]: Deadline(*r[1:]) for r in self.db.execute(sql, params).fetchall()}
+
     def agency_mentions(self) -> list[tuple[str, str | None, str, str, str]]:
         """Every (name, canonical, role, clause_id, doc_id) mention, for agency lookups and dictionaries."""
         with self._lock:
@@ -236,6 +253,121 @@ class Store:
                 tuple(r)
                 for r in self.db.execute("SELECT name, canonical, role, clause_id, doc_id FROM agencies ORDER BY doc_id, ord")
             ]
+
+    # -- follow the work: subscriptions, confirmations, deliveries (features/digest.py) ------
+
+    def subscribe(self, chat_id: int, agency: str, chat_type: str | None) -> bool:
+        """Subscribe a chat to an agency (and un-pause it); False when it already was."""
+        with self._transaction():
+            self.db.execute("DELETE FROM paused_chats WHERE chat_id = ?", [chat_id])
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO subscriptions (chat_id, agency, chat_type, subscribed_at) VALUES (?, ?, ?, ?)",
+                [chat_id, agency, chat_type, utc_now()],
+            )
+            return cursor.rowcount > 0
+
+    def unsubscribe(self, chat_id: int, agency: str | None = None) -> int:
+        """Drop one subscription of a chat (all when agency is None); returns how many."""
+        with self._transaction():
+            where, params = ("chat_id = ? AND agency = ?", [chat_id, agency]) if agency else ("chat_id = ?", [chat_id])
+            return self.db.execute(f"DELETE FROM subscriptions WHERE {where}", params).rowcount
+
+    def subscriptions(self, chat_id: int | None = None) -> list[tuple[int, str, str]]:
+        """(chat_id, agency, subscribed_at) of active (not paused) chats, or of one chat (paused or not)."""
+        with self._lock:
+            if chat_id is not None:
+                sql, params = "SELECT chat_id, agency, subscribed_at FROM subscriptions WHERE chat_id = ?", [chat_id]
+            else:
+                sql, params = (
+                    "SELECT chat_id, agency, subscribed_at FROM subscriptions "
+                    "WHERE chat_id NOT IN (SELECT chat_id FROM paused_chats)",
+                    [],
+                )
+            return [tuple(r) for r in self.db.execute(sql + " ORDER BY chat_id, rowid", params).fetchall()]
+
+    def pause_chat(self, chat_id: int, reason: str) -> None:
+        """Stop sending to a chat that blocked the bot or is gone; its open deliveries are paused too."""
+        with self._transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO paused_chats (chat_id, reason, paused_at) VALUES (?, ?, ?)",
+                [chat_id, reason[:200], utc_now()],
+            )
+            self.db.execute(
+                "UPDATE deliveries SET state = 'paused', error = ? WHERE chat_id = ? AND state = 'pending'",
+                [reason[:200], chat_id],
+            )
+
+    def paused_reason(self, chat_id: int) -> str | None:
+        with self._lock:
+            row = self.db.execute("SELECT reason FROM paused_chats WHERE chat_id = ?", [chat_id]).fetchone()
+        return row[0] if row else None
+
+    def record_confirmation(self, doc_id: str, chat_ids: Iterable[int]) -> None:
+        """An admin confirmed this document: remember when, and queue a notice for each chat."""
+        now = utc_now()
+        with self._transaction():
+            self.db.execute("INSERT OR REPLACE INTO confirmations (doc_id, confirmed_at) VALUES (?, ?)", [doc_id, now])
+            for chat_id in chat_ids:
+                self._queue("notice", f"notice:{doc_id}:{chat_id}", chat_id, None, doc_id, now)
+
+    def confirmations(self, after: str, until: str) -> list[tuple[str, str]]:
+        """(doc_id, confirmed_at) confirmed in (after, until], ISO UTC times."""
+        with self._lock:
+            return [
+                tuple(r)
+                for r in self.db.execute(
+                    "SELECT doc_id, confirmed_at FROM confirmations WHERE confirmed_at > ? AND confirmed_at <= ? "
+                    "ORDER BY confirmed_at",
+                    [after, until],
+                ).fetchall()
+            ]
+
+    def plan_period(self, period: str, chats: Iterable[int]) -> bool:
+        """Queue one digest per chat for a period, once: False when the period was planned already.
+        One transaction, so a crash plans all of it or none."""
+        now = utc_now()
+        with self._transaction():
+            done = self.db.execute("SELECT 1 FROM digest_periods WHERE period = ?", [period]).fetchone()
+            if done:
+                return False
+            for chat_id in chats:
+                self._queue("digest", f"digest:{period}:{chat_id}", chat_id, period, None, now)
+            self.db.execute("INSERT INTO digest_periods (period, planned_at) VALUES (?, ?)", [period, now])
+            return True
+
+    def _queue(self, kind: str, key: str, chat_id: int, period: str | None, doc_id: str | None, now: str) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO deliveries (key, kind, chat_id, period, doc_id, state, parts_sent, attempts,"
+            " created_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, 0, ?)",
+            [key, kind, chat_id, period, doc_id, now],
+        )
+
+    def pending_deliveries(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """Deliveries not yet sent in full, oldest first (a notice before a digest queued later)."""
+        with self._lock:
+            cursor = self.db.execute(
+                "SELECT id, key, kind, chat_id, period, doc_id, parts_sent, attempts FROM deliveries"
+                " WHERE state = 'pending' ORDER BY id LIMIT ?",
+                [limit],
+            )
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def delivery_progress(
+        self, delivery_id: int, *, parts_sent: int, state: str = "pending", error: str | None = None,
+        failed_attempt: bool = False,
+    ) -> None:
+        """Record what was sent of a delivery (committed before the next part goes out)."""
+        with self._transaction():
+            self.db.execute(
+                "UPDATE deliveries SET parts_sent = ?, state = ?, error = ?, attempts = attempts + ?,"
+                " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+                [parts_sent, state, error, int(failed_attempt), state, utc_now(), delivery_id],
+            )
+
+    def delivery_counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.db.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY state").fetchall())
 
     # -- usage -----------------------------------------------------------------------------
 
@@ -384,7 +516,12 @@ def _agency_rows(clauses: list[Clause]) -> Iterator[dict[str, Any]]:
             }
 
 
-def _clause_from_row(row: tuple[Any, ...], agencies: list[Agency]) -> Clause:
+def _deadline_rows(document: Document, clauses: list[Clause]) -> Iterator[dict[str, Any]]:
+    for clause_id, deadline in document_deadlines(document, clauses).items():
+        yield {"clause_id": clause_id, "doc_id": document.id, **deadline.to_json()}
+
+
+def _clause_from_row(row: tuple[Any, ...], agencies: list[Agency], deadline: Deadline | None = None) -> Clause:
     cid, doc_id, number, path, level, kind, heading, text, parent_id, order, retrievable = row
     return Clause(
         id=cid,
@@ -399,4 +536,5 @@ def _clause_from_row(row: tuple[Any, ...], agencies: list[Agency]) -> Clause:
         order=order,
         agencies=agencies,
         retrievable=bool(retrievable),
+        deadline=deadline,
     )

@@ -80,9 +80,58 @@ def m002_questions_feedback(db: sqlite_utils.Database) -> None:
     db["feedback"].create_index(["question_id"])
 
 
+def m003_deadlines_subscriptions(db: sqlite_utils.Database) -> None:
+    """Deadlines per clause (filled for the documents already stored), subscriptions of chats to
+    agencies, and the digest/notice deliveries with their progress (sent once, never lost)."""
+    db["clause_deadlines"].create(
+        {"clause_id": str, "doc_id": str, "kind": str, "text": str, "due": str, "start": str, "month_day": str,
+         "source": str},
+        pk="clause_id",
+    )  # fmt: skip
+    db["clause_deadlines"].create_index(["doc_id"])
+    db["clause_deadlines"].create_index(["due"])
+    db["subscriptions"].create(
+        {"chat_id": int, "agency": str, "chat_type": str, "subscribed_at": str}, pk=("chat_id", "agency")
+    )
+    db["paused_chats"].create({"chat_id": int, "reason": str, "paused_at": str}, pk="chat_id")
+    db["confirmations"].create({"doc_id": str, "confirmed_at": str}, pk="doc_id")
+    db["digest_periods"].create({"period": str, "planned_at": str}, pk="period")
+    db["deliveries"].create(
+        {"id": int, "key": str, "kind": str, "chat_id": int, "period": str, "doc_id": str, "state": str,
+         "parts_sent": int, "attempts": int, "created_at": str, "sent_at": str, "error": str},
+        pk="id",
+    )  # fmt: skip
+    db["deliveries"].create_index(["key"], unique=True)
+    db["deliveries"].create_index(["state"])
+    _backfill_deadlines(db)
+
+
+def _backfill_deadlines(db: sqlite_utils.Database) -> None:
+    from index.models import Clause, Document
+    from index.text.deadlines import document_deadlines
+
+    columns = "id, title, doc_number, issuer, date, region, source, sha256, supersedes"
+    for row in db.execute(f"SELECT {columns} FROM documents").fetchall():
+        document = Document(*row)
+        clauses = [
+            Clause(cid, document.id, number or "", path or "", level or 1, kind or "", heading or "", text or "", parent,
+                   order or 0)
+            for cid, number, path, level, kind, heading, text, parent, order in db.execute(
+                "SELECT id, number, path, level, kind, heading, text, parent_id, ord FROM clauses WHERE doc_id = ?",
+                [document.id],
+            ).fetchall()
+        ]  # fmt: skip
+        db["clause_deadlines"].insert_all(
+            ({"clause_id": cid, "doc_id": document.id, **d.to_json()} for cid, d in
+             document_deadlines(document, clauses).items()),
+            batch_size=500,
+        )  # fmt: skip
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_documents_clauses_agencies,
     m002_questions_feedback,
+    m003_deadlines_subscriptions,
 ]
 
 

@@ -415,7 +415,7 @@ def bad_uploads(*, huge_bytes: int = 25 * 1024 * 1024, bomb_bytes: int = 256 * 1
             ("质量强市行动计划。" * (huge_bytes // 27 + 1)).encode()[:huge_bytes],
             ("超过", "过大"),
         ),
-        Upload("wrong extension", "质量方案.xlsx", plan.encode(), ("不支持",)),
+        Upload("wrong extension", "质量方案.key", plan.encode(), ("不支持",)),
         Upload("renamed executable (.docx)", "行动计划.docx", windows_executable(), ("可执行", "不是有效", "损坏")),
         Upload("renamed executable (.pdf)", "行动计划.pdf", linux_executable(), ("可执行", "不是有效", "损坏")),
         Upload("renamed executable (.txt)", "行动计划.txt", windows_executable(), ("可执行", "不支持")),
