@@ -39,7 +39,21 @@ from telegram.ext import (
 from index import PlanService, Settings
 
 from . import callbacks, digest
-from .handlers import admin, agency, ask, commands, due, errors, feedback, inline, subscriptions, targets, tasks_export
+from .handlers import (
+    admin,
+    agency,
+    ask,
+    commands,
+    conversation,
+    due,
+    errors,
+    feedback,
+    inline,
+    places,
+    subscriptions,
+    targets,
+    tasks_export,
+)
 from .menu import COMMANDS, user_commands
 from .redact import install_token_filter
 from .state import STATE_KEY, BotOptions, BotState, get_state
@@ -47,7 +61,7 @@ from .state import STATE_KEY, BotOptions, BotState, get_state
 logger = logging.getLogger(__name__)
 
 # Feature modules that bring their own handlers (command + buttons) through handlers().
-FEATURE_MODULES = (tasks_export, targets, due, subscriptions)
+FEATURE_MODULES = (tasks_export, targets, due, subscriptions, conversation, places)
 
 COMMAND_CALLBACKS = {
     "start": commands.start,

@@ -8,6 +8,8 @@ Shapes (``v1`` is the version; a future change of shape bumps it, and old button
 - ``v1:fb:<question_id>:<clause>:+`` / ``…:-`` 👍 / 👎 on an answer
 - ``v1:ag:<key>:<offset>``          a page of /agency results
 - ``v1:ol:<doc>``                   /outline of a document
+- ``v1:rg:<question>:<region>``     a question narrowed to one region of a many-places answer
+- ``v1:cmp:<question>``             the regions of a many-places answer side by side
 - ``v1:up:ok|no:<token>``           confirm / cancel a pending upload (admin)
 - ``v1:rm:ok|no:<token>``           confirm / cancel a removal (admin)
 
@@ -27,6 +29,8 @@ MORE = "more"
 FEEDBACK = "fb"
 AGENCY = "ag"
 OUTLINE = "ol"
+REGION = "rg"
+COMPARE = "cmp"
 UPLOAD = "up"
 REMOVE = "rm"
 
@@ -74,6 +78,14 @@ def feedback(question_id: int, clause_ref: str, positive: bool) -> str:
 
 def agency_page(key: str, offset: int) -> str:
     return encode(AGENCY, key, offset)
+
+
+def region(question_ref: str, region_ref: str) -> str:
+    return encode(REGION, question_ref, region_ref)
+
+
+def compare(question_ref: str) -> str:
+    return encode(COMPARE, question_ref)
 
 
 def outline(doc_key: str) -> str:

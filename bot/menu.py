@@ -18,6 +18,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", "开始使用"),
     Command("help", "查看全部命令和用法"),
     Command("ask", "提问（群聊里用）", "问题"),
+    Command("new", "开始新话题（不再接着上一个问题理解）"),
     Command("docs", "已收录的文件：文号、日期、条款数"),
     Command("outline", "某个文件的目录", "文件"),
     Command("agency", "某单位牵头、配合的条款", "单位名"),

@@ -139,23 +139,69 @@ def hit_block(hit: Hit, number: int | None = None, *, excerpt_chars: int = EXCER
     return "\n".join(lines)
 
 
-def answer_header(answer: Any, offset: int = 0) -> str:
+def answer_header(answer: Any, offset: int = 0, understood: str | None = None) -> str:
+    """What comes before the clauses: how a follow-up was read, what the corpus lacks, the answer
+    line (in the clauses' words), then what the clauses below are."""
+    lines = [f"<i>🔎 {esc(understood)}</i>"] if understood else []
     hits = answer.hits
+    notice = getattr(answer, "notice", None)
+    direct = getattr(answer, "direct", None)
+    overview = getattr(answer, "overview", None) if not offset else None
     if not hits:
-        if offset:
-            return "没有更多相关条款了。"
-        return "没有找到相关条款。可以换个说法再问，或用 /docs 查看已收录的文件。"
-    if answer.low_confidence:
-        return "⚠️ 没有找到直接回答这个问题的条款。以下是最接近的条款，请对照原文判断："
+        lines.append(f"⚠️ {esc(notice)}。" if notice else "")
+        lines.append("没有更多相关条款了。" if offset else "没有找到相关条款。可以换个说法再问，或用 /docs 查看已收录的文件。")
+        return "\n".join(line for line in lines if line)
+    if notice:
+        lines.append(f"⚠️ {esc(notice)}。以下是最接近的条款，请对照原文判断：")
+    elif answer.low_confidence:
+        lines.append("⚠️ 没有找到直接回答这个问题的条款。以下是最接近的条款，请对照原文判断：")
+    if direct is not None:
+        lines.append(direct_line(direct))
+    if notice or answer.low_confidence:
+        return "\n".join(lines)
     if offset:
-        return f"更多相关条款（第 {offset + 1}–{offset + len(hits)} 条）："
-    return "找到以下相关条款："
+        lines.append(f"更多相关条款（第 {offset + 1}–{offset + len(hits)} 条）：")
+    elif overview:
+        lines.append(f"🗺 {len(overview)} 个地区的文件有相关条款，各取最相关的一条：")
+    else:
+        lines.append("找到以下相关条款：")
+    return "\n".join(lines)
 
 
-def answer_messages(answer: Any, *, offset: int = 0, limit: int = MAX_MESSAGE) -> list[str]:
-    """An Answer as Telegram messages: header, then one block per clause, split between clauses."""
-    blocks = [hit_block(hit, offset + i + 1) for i, hit in enumerate(answer.hits)]
-    return pack(blocks, header=answer_header(answer, offset), limit=limit)
+def direct_line(direct: Any) -> str:
+    """💡 the answer line, then where it comes from (region · clause path)."""
+    where = location(direct.hit.document, direct.hit.clause)
+    return f"💡 <b>{esc(direct.text)}</b>\n　—— {where}"
+
+
+def answer_messages(
+    answer: Any, *, offset: int = 0, limit: int = MAX_MESSAGE, understood: str | None = None
+) -> list[str]:
+    """An Answer as Telegram messages: header, then one block per clause (per region when the question
+    named no place and several regions answer), split between clauses."""
+    overview = getattr(answer, "overview", None) if not offset and not answer.low_confidence else None
+    if overview:
+        blocks = [hit_block(entry.hit, i + 1) for i, entry in enumerate(overview)]
+    else:
+        blocks = [hit_block(hit, offset + i + 1) for i, hit in enumerate(answer.hits)]
+    return pack(blocks, header=answer_header(answer, offset, understood), limit=limit)
+
+
+def comparison_message(question: str, rows: Sequence[dict[str, str]], *, limit: int = MAX_MESSAGE) -> list[str]:
+    """Regions side by side: region, clause path, the figure or duty, citation."""
+    header = f"⚖️ <b>{quote(question, 60)}</b>：各地区对比"
+    blocks = [
+        f"<b>{esc(row['地区'])}</b> {esc(row['条款'])}\n{esc(row['内容'] or '—')}\n<i>{esc(row['出处'])}</i>" for row in rows
+    ]
+    return pack(blocks, header=header, limit=limit)
+
+
+def follow_up_header(understood: str | None, direct: Any) -> str:
+    """Before a clause shown in reply to a follow-up (谁牵头？ / 这条的全文)."""
+    lines = [f"<i>🔎 {esc(understood)}</i>"] if understood else []
+    if direct is not None:
+        lines.append(direct_line(direct))
+    return "\n".join(lines)
 
 
 def pack(blocks: Sequence[str], *, header: str = "", limit: int = MAX_MESSAGE, separator: str = "\n\n") -> list[str]:

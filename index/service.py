@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +24,25 @@ from index.embed.base import Embedder
 from index.embed.batching import QueryBatcher
 from index.embed.registry import resolve_embedder
 from index.errors import DocumentRefError, IndexBusyError, IndexMissingError, StoreError
+from index.features.answers import (
+    DirectAnswer,
+    RegionBest,
+    comparison_rows,
+    direct_answer,
+    question_kind,
+    region_overview,
+)
+from index.features.conversation import (
+    DETAIL,
+    FULL_TEXT,
+    MORE,
+    NEW,
+    SESSION_SECONDS,
+    Turn,
+    Understanding,
+    understand,
+    understood_line,
+)
 from index.features.deadlines import DueItem, Window, due_items, parse_window, render_ics
 from index.features.digest import (
     DIGEST,
@@ -36,7 +56,8 @@ from index.features.digest import (
     period_from_key,
     period_key,
 )
-from index.features.targets import Target, collect_targets, comparison_rows
+from index.features.targets import Target, collect_targets
+from index.features.targets import comparison_rows as target_rows
 from index.features.tasks import TaskRow, agency_task_rows, document_task_rows, table_title
 from index.ingest.overrides import apply_overrides
 from index.models import LEAD, Agency, Clause, Document, Hit, ParsedDocument, Progress
@@ -62,14 +83,24 @@ class Answer:
     filters: dict[str, Any] = field(default_factory=dict)
     question_id: int | None = None
     total: int = 0  # clauses ranked in all (for "more results")
+    direct: DirectAnswer | None = None  # the answer first: who / how much / when / yes-no, in the clauses' words
+    notice: str | None = None  # what the corpus lacks, said first: 库中没有X市的文件 / 库中没有关于…的条款
+    overview: list[RegionBest] = field(default_factory=list)  # best clause per region (question naming no place)
+
+    def comparison(self) -> list[dict[str, str]]:
+        """The regions of `overview` side by side: 地区, 条款, 内容 (the figure or duty), 出处."""
+        return comparison_rows(self.overview)
 
     def to_json(self, explain: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
             "query": self.query,
             "kind": "search",
             "low_confidence": self.low_confidence,
+            "answer": self.direct.text if self.direct else None,
+            "notice": self.notice,
             "results": hits_json(self.hits, explain),
         }
+        data["regions"] = self.comparison()
         if explain:
             data["filters"] = self.filters
         return data
@@ -94,10 +125,22 @@ class ClauseReply:
 
     question: str
     hits: list[Hit]
+    understood: str | None = None  # 按上文理解为：… when read as a follow-up
+    direct: DirectAnswer | None = None  # a follow-up's detail (谁牵头？) answered from the clause
+    understood_as: str | None = None
 
     def to_json(self, explain: bool = False) -> dict[str, Any]:
-        data = {"query": self.question, "kind": "clause", "low_confidence": False, "results": hits_json(self.hits, explain)}
-        if explain:
+        data = {
+            "query": self.question,
+            "kind": "clause",
+            "low_confidence": False,
+            "answer": self.direct.text if self.direct else None,
+            "notice": None,
+            "regions": [],
+            "understood_as": self.understood_as or self.question,
+            "results": hits_json(self.hits, explain),
+        }
+        if explain and self.hits:
             data["filters"] = {"clause_reference": self.hits[0].explain.get("reference")}
         return data
 
@@ -110,12 +153,19 @@ class AgencyReply:
     agency: str
     hits: list[Hit]
 
+    understood: str | None = None
+    understood_as: str | None = None
+
     def to_json(self, explain: bool = False) -> dict[str, Any]:
         return {
             "query": self.question,
             "kind": "agency",
             "agency": self.agency,
             "low_confidence": False,
+            "answer": None,
+            "notice": None,
+            "regions": [],
+            "understood_as": self.understood_as or self.question,
             "results": hits_json(self.hits, explain),
         }
 
@@ -126,9 +176,14 @@ class SearchReply:
 
     question: str
     answer: Answer
+    understood: str | None = None
+    understood_as: str | None = None
 
     def to_json(self, explain: bool = False) -> dict[str, Any]:
-        return self.answer.to_json(explain)
+        data = self.answer.to_json(explain)
+        data["query"] = self.question
+        data["understood_as"] = self.understood_as or self.question
+        return data
 
 
 Reply = ClauseReply | AgencyReply | SearchReply
@@ -352,11 +407,18 @@ class PlanService:
         user_id: int | None = None,
         chat_type: str | None = None,
         log: bool = True,
+        asks: str | None = None,
     ) -> Answer:
+        """The ranked clauses for a question, with the answer line on top when the clauses state one
+        (`asks`: who / amount / when / yes_no when known from the conversation; else read from the
+        question), what the corpus lacks, and for a question naming no place its best clause per region."""
         # JSON input can carry lone surrogates, which SQLite cannot store: replace them.
         question = question.encode("utf-8", "replace").decode("utf-8") if isinstance(question, str) else ""
         searcher = self.searcher()
-        result = searcher.search(question, top_k=max(0, top_k), offset=max(0, offset), explain=explain)
+        # A first page looks a little deeper at once, for the regions of a question naming no place.
+        depth = max(0, top_k) if offset > 0 else max(top_k, OVERVIEW_DEPTH)
+        result = searcher.search(question, top_k=depth, offset=max(0, offset), explain=explain)
+        wider, result.hits = result.hits, result.hits[: max(0, top_k)]
         self._note_versions(searcher, result.hits)
         question_id = None
         if log and question.strip():
@@ -369,7 +431,14 @@ class PlanService:
                 top_score=top.score if top else None,
                 low_confidence=result.low_confidence,
             )
-        return Answer(question, result.hits, result.low_confidence, result.filters, question_id, result.total)
+        answer = Answer(question, result.hits, result.low_confidence, result.filters, question_id, result.total)
+        answer.notice = negative_notice(result.filters, result.low_confidence, result.terms, bool(result.hits))
+        if not result.low_confidence:
+            kind = question_kind(searcher.read(question).text) if asks is None else asks
+            answer.direct = direct_answer(kind, result.hits, result.terms)
+            if offset == 0 and not _names_a_place(result.filters):
+                answer.overview = region_overview(wider, kind, result.terms)
+        return answer
 
     def _note_versions(self, searcher: HybridSearcher, hits: list[Hit]) -> None:
         """Mark hits from a document that a newer stored version superseded (explain["version_note"])."""
@@ -437,20 +506,87 @@ class PlanService:
         user_id: int | None = None,
         chat_type: str | None = None,
         log: bool = True,
+        session: str | None = None,
+        now: float | None = None,
     ) -> Reply:
-        """The one router every edge calls for a message: a clause reference gives that clause, a
-        "which tasks does agency X lead" question the agency's task list, anything else a search."""
+        """The one router every edge calls for a message. With a `session` (a chat, or a user within a
+        group) a follow-up is read against the previous question and answer (index/features/
+        conversation.py); then a clause reference gives that clause, a "which tasks does agency X lead"
+        question the agency's task list, anything else a search."""
+        now = time.time() if now is None else now
         question = clean_question(text)
-        hits = self.lookup(question) if question else []
+        previous = self._previous_turn(session, now) if session and question else None
+        understanding = self._understand(question, previous)
+        line = understood_line(understanding)
+        reply: Reply
+        if understanding.kind in (DETAIL, FULL_TEXT) and previous is not None and previous.clause_ids:
+            hit = self.clause(previous.clause_ids[0])
+            if hit is not None:
+                direct = direct_answer(understanding.asks, [hit]) if understanding.kind == DETAIL else None
+                reply = ClauseReply(text, [hit], line, direct, understanding.question)
+                self._remember(session, now, previous, reply)
+                return reply
+            understanding = Understanding(NEW, question, understanding.asks)
+        asked = understanding.question
+        if understanding.kind == MORE and previous is not None:
+            answer = self.ask(asked, top_k=top_k, offset=previous.next_offset, explain=explain, user_id=user_id,
+                              chat_type=chat_type, log=log, asks=previous.kind)  # fmt: skip
+            reply = SearchReply(text, answer, line, asked)
+            self._remember(session, now, Turn(**{**previous.to_json(), "next_offset": previous.next_offset}), reply)
+            return reply
+        hits = self.lookup(asked) if asked else []
+        subject = None if hits else agency_task_subject(asked)
+        tasks = self.agency_tasks(subject) if subject else []
+        read_as = asked if understanding.follow_up else text
         if hits:
-            return ClauseReply(text, hits)
-        subject = agency_task_subject(question)
-        if subject:
-            tasks = self.agency_tasks(subject)
-            if tasks:
-                return AgencyReply(text, subject, tasks)
-        answer = self.ask(text, top_k=top_k, explain=explain, user_id=user_id, chat_type=chat_type, log=log)
-        return SearchReply(text, answer)
+            reply = ClauseReply(text, hits, line, None, read_as)
+        elif tasks:
+            reply = AgencyReply(text, subject or "", tasks, line, read_as)
+        else:
+            answer = self.ask(read_as, top_k=top_k, explain=explain, user_id=user_id, chat_type=chat_type, log=log,
+                              asks=understanding.asks)  # fmt: skip
+            reply = SearchReply(text, answer, line, read_as)
+        if session:
+            self._remember(session, now, self._turn(asked, understanding), reply)
+        return reply
+
+    def forget(self, session: str) -> None:
+        """Start a conversation afresh (/new)."""
+        self.store.save_conversation(session, None, at=time.time())
+
+    def _understand(self, question: str, previous: Turn | None) -> Understanding:
+        if previous is None or not question:
+            return understand(question, None)
+        reading = self.searcher().read(question)
+        return understand(
+            question,
+            previous,
+            places=[*reading.regions, *reading.unknown_places, *reading.soft_places],
+            years=reading.years,
+            agencies=reading.agencies,
+        )
+
+    def _turn(self, question: str, understanding: Understanding) -> Turn:
+        reading = self.searcher().read(question)
+        places = [*reading.regions, *reading.unknown_places, *reading.soft_places]
+        return Turn(question, places, list(reading.years), kind=understanding.asks)
+
+    def _previous_turn(self, session: str, now: float) -> Turn | None:
+        state = self.store.conversation(session, newer_than=now - SESSION_SECONDS)
+        return Turn.from_json(state) if state else None
+
+    def _remember(self, session: str | None, now: float, turn: Turn, reply: Reply) -> None:
+        if not session:
+            return
+        hits = reply.answer.hits if isinstance(reply, SearchReply) else reply.hits
+        if hits:
+            shown = [h.clause.id for h in hits]
+            if isinstance(reply, SearchReply):
+                turn.clause_ids = shown if turn.next_offset == 0 or not turn.clause_ids else turn.clause_ids
+                turn.next_offset += len(hits)
+            else:
+                turn.clause_ids = turn.clause_ids if isinstance(reply, ClauseReply) and reply.direct else shown
+        self.store.save_conversation(session, turn.to_json(), at=now)
 
     def question_text(self, question_id: int) -> str | None:
         """A logged question's text (for "more results" after a restart)."""
@@ -497,7 +633,7 @@ class PlanService:
         chosen = [resolve_document(documents, doc_ref)] if doc_ref else documents
         found = collect_targets(view, keyword, chosen)
         superseded = {doc_id for doc_id, link in detect_versions(documents).items() if link.superseded_by}
-        rows = comparison_rows(found, {d.id: d for d in documents}, superseded=superseded)
+        rows = target_rows(found, {d.id: d for d in documents}, superseded=superseded)
         return TargetReport(keyword or "", found, rows, notes, superseded)
 
     # -- documents ---------------------------------------------------------------------------
@@ -553,6 +689,8 @@ class PlanService:
                     f"库中已有同文号（{previous.doc_number}）且日期更新的版本 {previous.source}"
                     f"（{previous.date}），未用较旧的 {path.name}（{parsed.document.date or '无日期'}）替换"
                 )
+            if overrides:  # kept before the file enters the corpus, so any later parse of it finds them
+                self.store.save_admin_fields(parsed.document.sha256, overrides)
             target = _free_name(self.settings.corpus_dir, path.name, parsed.document.sha256)
             _copy_atomically(path, target)
             parsed.document.source = target.name
@@ -718,6 +856,33 @@ class PlanService:
                 "created_at": manifest.created_at,
             }
         return data
+
+
+OVERVIEW_DEPTH = 12  # clauses a question naming no place looks through for its regions
+
+
+def negative_notice(filters: dict[str, Any], low_confidence: bool, terms: list[str], has_hits: bool) -> str | None:
+    """What the corpus lacks, said before the nearest clauses: a place no document is about, or a
+    topic no clause answers."""
+    unknown = filters.get("unknown_places") or []
+    if unknown:
+        return f"库中没有{'、'.join(unknown)}的文件"
+    if low_confidence and has_hits:
+        words = [t for t in dict.fromkeys(terms) if t not in _GENERIC_WORDS]
+        words = [t for t in words if not any(t != other and t in other for other in words)]
+        topic = "、".join(words[:4])
+        return f"库中没有关于“{topic}”的条款" if topic else "库中没有直接回答这个问题的条款"
+    return None
+
+
+# Words of a question that say how it asks, not what it asks about (left out of "库中没有关于…").
+_GENERIC_WORDS = frozenset(
+    ["没有", "有没有", "是否", "规定", "要求", "安排", "工作", "措施", "方面", "相关", "什么", "哪些", "怎么", "如何", "情况", "内容", "具体", "问题", "政策", "文件", "有关"]
+)
+
+
+def _names_a_place(filters: dict[str, Any]) -> bool:
+    return any(filters.get(key) for key in ("documents", "regions", "doc_numbers", "boosted_documents", "unknown_places"))
 
 
 def _attach(report: IndexReport, corpus: CorpusReport) -> None:

@@ -5,11 +5,15 @@
     python scripts/ask.py --json [--top-k K] [--explain]   one question per stdin line → one JSON line each
 
 Questions are routed as the bot routes them (PlanService.respond): a clause reference gives that
-clause, "X牵头哪些任务" the agency's task list, anything else a search.
-JSON lines: {"query", "kind": "search"|"clause"|"agency", "low_confidence", "results": [{"rank",
+clause, "X牵头哪些任务" the agency's task list, anything else a search. A stdin line may be plain
+text or {"query": "…", "session": "id"}: lines of one session are a conversation (follow-ups such
+as "那太原呢？" or "谁牵头？" are read against the previous line of that session, as in the bot).
+JSON lines: {"query", "kind": "search"|"clause"|"agency", "low_confidence", "answer" (the direct
+answer line or null), "understood_as" (the question as read in context), "notice" (what the corpus
+lacks, or null), "regions" (best clause per region when several answer), "results": [{"rank",
 "score", "clause_id", "path", "heading", "text", "agencies": [{"name", "role"}], "document":
-{"title", "doc_number", "issuer", "date", "region", "source"}, "citation", "version_note"}]};
---explain adds "explain" to each result and "filters" to the answer.
+{"title", "doc_number", "issuer", "date", "region", "source"}, "citation", "version_note",
+"deadline"}]}; --explain adds "explain" to each result and "filters" to the answer.
 Model and index are loaded once; the index is built first when there is none.
 Errors: one line on stderr, exit code 1 (2 for an internal error); never a traceback.
 """
@@ -59,7 +63,9 @@ def agencies_line(hit: Hit) -> str:
 def format_reply(reply: Reply, *, explain: bool = False) -> str:
     if isinstance(reply, ClauseReply | AgencyReply):
         title = f"{reply.agency} 负责的条款（牵头在前）" if isinstance(reply, AgencyReply) else "按编号找到的条款"
-        lines = [f"问题：{reply.question[:200]}", title]
+        lines = [f"问题：{reply.question[:200]}"] + ([reply.understood] if reply.understood else []) + [title]
+        if isinstance(reply, ClauseReply) and reply.direct is not None:
+            lines.append(f"答：{reply.direct.text}")
         for hit in reply.hits:
             role = hit.explain.get("role")
             mark = "" if role is None else ("［牵头］" if role == LEAD else "［配合］")
@@ -68,16 +74,22 @@ def format_reply(reply: Reply, *, explain: bool = False) -> str:
             lines.append(f"   责任单位：{agencies_line(hit)}")
             lines.append(f"   出处：{citation(hit.document, hit.clause.path)}")
         return "\n".join(lines)
-    return format_answer(reply.answer, explain=explain)
+    return format_answer(reply.answer, explain=explain, understood=reply.understood)
 
 
-def format_answer(answer: Answer, *, explain: bool = False) -> str:
-    lines = [f"问题：{answer.query.strip()[:200]}"]
+def format_answer(answer: Answer, *, explain: bool = False, understood: str | None = None) -> str:
+    lines = [f"问题：{answer.query.strip()[:200]}"] + ([understood] if understood else [])
+    if answer.notice:
+        lines.append(f"注意：{answer.notice}。")
+    if answer.direct is not None:
+        lines.append(f"答：{answer.direct.text}（{answer.direct.hit.document.region or ''} {answer.direct.hit.clause.path}）")
     if not answer.hits:
         lines.append("没有找到相关条款。请换个说法，或写明地区、文件或部门。")
         return "\n".join(lines)
-    if answer.low_confidence:
+    if answer.low_confidence and not answer.notice:
         lines.append("注意：没有找到有把握的答案，下面的条款可能不相关。")
+    if explain and answer.filters.get("rewrites"):
+        lines.append("问题改写：" + "；".join(answer.filters["rewrites"]))
     if explain and answer.filters:
         lines.append("读取到的条件：" + json.dumps(answer.filters, ensure_ascii=False))
     for hit in answer.hits:
@@ -104,6 +116,20 @@ def format_answer(answer: Answer, *, explain: bool = False) -> str:
     return "\n".join(lines)
 
 
+def read_line(line: str) -> tuple[str, str | None]:
+    """A stdin line: plain text is a question of its own; {"query": …, "session": "id"} is read in
+    the conversation `id` (follow-ups such as 那太原呢？ continue the previous line of that session)."""
+    if line.lstrip().startswith("{"):
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            return line, None
+        if isinstance(data, dict) and isinstance(data.get("query"), str):
+            session = data.get("session")
+            return data["query"], (f"cli:{session}" if isinstance(session, str | int) and str(session) else None)
+    return line, None
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdin, sys.stdout):
         if hasattr(stream, "reconfigure"):
@@ -123,9 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         service = PlanService(settings)
         service.ensure_index(progress=progress)
         progress.close()
-        questions = [args.question] if args.question is not None else (line.rstrip("\r\n") for line in sys.stdin)
-        for question in questions:
-            reply = service.respond(question, top_k=top_k, explain=args.explain, log=False)
+        lines = [args.question] if args.question is not None else (line.rstrip("\r\n") for line in sys.stdin)
+        for line in lines:
+            question, session = read_line(line) if args.question is None else (line, None)
+            reply = service.respond(question, top_k=top_k, explain=args.explain, log=False, session=session)
             if args.json:
                 print(json.dumps(reply.to_json(explain=args.explain), ensure_ascii=False), flush=True)
             else:

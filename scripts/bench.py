@@ -48,6 +48,7 @@ from collections.abc import Callable, Sequence  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from typing import Any  # noqa: E402
 
+from index.bench.evaluation import percentile  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
 DEFAULT_DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
@@ -66,14 +67,6 @@ TARGET_BOT_MANY_P95_MS = 1000.0
 
 
 # -- small helpers (both sides) ----------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile, as scripts/evaluate.py computes it."""
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
 def latency_summary(ms: Sequence[float]) -> dict[str, Any]:
@@ -342,9 +335,9 @@ def _stage_breakdown(service: Any, searcher: Any, questions: list[str], repeat: 
     the real search, not a copy of it). PlanService.ask (search plus what the service adds per
     question) is timed too, within ASK_BUDGET_MS."""
     stages = ("question_reading", "lexical_search", "query_embedding", "dense_search", "fusion_and_hits")
-    parts: dict[str, list[float]] = {k: [] for k in (*stages, "search", "ask", "log")}
-    for _ in range(repeat):
-        for question in questions:
+    parts: dict[str, list[float]] = {k: [] for k in (*stages, "search", "ask", "log", "reply", "follow_up")}
+    for round_number in range(repeat):
+        for number, question in enumerate(questions):
             timings: dict[str, float] = {}
             parts["search"].append(_time_ms(lambda q=question, t=timings: searcher.search(q, top_k=3, timings=t))[0])
             for stage in stages:
@@ -353,6 +346,12 @@ def _stage_breakdown(service: Any, searcher: Any, questions: list[str], repeat: 
             if sum(parts["ask"]) < ASK_BUDGET_MS:
                 parts["ask"].append(_time_ms(lambda q=question: service.ask(q, top_k=3, log=True))[0])
             parts["log"].append(_time_ms(lambda q=question: service.store.log_question(q, user_id=None))[0])
+            if sum(parts["reply"]) < ASK_BUDGET_MS:
+                # A whole reply as the bot gets it: conversation state read and written, answer line,
+                # regions; then a follow-up in the same session ("谁牵头？": no search at all).
+                session = f"bench-{round_number}-{number}"
+                parts["reply"].append(_time_ms(lambda q=question, s=session: service.respond(q, session=s))[0])
+                parts["follow_up"].append(_time_ms(lambda s=session: service.respond("谁牵头？", session=s))[0])
     p50 = {k: percentile(v, 0.5) for k, v in parts.items()}
     p95 = {k: percentile(v, 0.95) for k, v in parts.items()}
     names = {"question_log_store_write": "log", "ask_total": "ask", "search_total": "search"}
@@ -361,6 +360,12 @@ def _stage_breakdown(service: Any, searcher: Any, questions: list[str], repeat: 
         "p95_ms": {**{k: round(p95[k], 2) for k in stages}, **{k: round(p95[v], 2) for k, v in names.items()}},
         "search_over_embedding_p50": round(p50["search"] / p50["query_embedding"], 2) if p50["query_embedding"] else None,
         "ask": {**latency_summary(parts["ask"]), "note": "PlanService.ask(log=True): search + per-question service work"},
+        "reply": {
+            **latency_summary(parts["reply"]),
+            "added_over_search_p95_ms": round(p95["reply"] - p95["search"], 2),
+            "follow_up": latency_summary(parts["follow_up"]),
+            "note": "PlanService.respond(session=…): a conversation turn as the bot answers it",
+        },
     }
 
 
@@ -812,6 +817,7 @@ def growth(report: dict[str, Any]) -> dict[str, Any]:
         "ours stage: question reading p50 ms": lambda r, s: r["search"][s]["stages"]["p50_ms"]["question_reading"],
         "ours stage: fusion and hits p50 ms": lambda r, s: r["search"][s]["stages"]["p50_ms"]["fusion_and_hits"],
         "ask() p50 ms": lambda r, s: r["search"][s]["stages"]["ask"]["p50_ms"],
+        "reply added over search p95 ms": lambda r, s: r["search"][s]["stages"]["reply"]["added_over_search_p95_ms"],
         "RSS loaded MB": lambda r, s: r["rss_mb"].get(s),
         "index load s": lambda r, s: r["search"][s]["load_s"]["index"],
         "full build s": lambda r, s: r["index"]["build"].get(s, {}).get("seconds"),
@@ -901,6 +907,12 @@ def render(report: dict[str, Any]) -> str:
         if "stages" in r:
             p = r["stages"]["p50_ms"]
             lines.append(f"{scale:<6}" + "".join(_fmt(p[k], 12, 2) for k in stage_names) + _fmt(r["stages"]["search_over_embedding_p50"], 14, 2))
+    lines += ["", "   a conversation turn (PlanService.respond with a session), ms: reply p50 / p95, added over search p95, follow-up 谁牵头？ p50 / p95"]
+    for scale, r in report["search"].items():
+        reply = r.get("stages", {}).get("reply")
+        if reply:
+            follow = reply["follow_up"]
+            lines.append(f"{scale:<6}{_fmt(reply['p50_ms'], 10)}{_fmt(reply['p95_ms'], 10)}{_fmt(reply['added_over_search_p95_ms'], 12, 2)}{_fmt(follow['p50_ms'], 10)}{_fmt(follow['p95_ms'], 10)}")
     lines += ["", "   quality on the dev set (at 10k/100k: the seed plans among synthetic distractors with synthesised vectors)"]
     header = f"{'scale':<6}{'retriever':<10}" + "".join(f"{c:>10}" for c in ("hit@1", "hit@3", "mrr", "recall@5", "agency"))
     lines += [header, "-" * len(header)]

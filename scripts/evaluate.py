@@ -19,7 +19,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402
 
-from index.bench.evaluation import AGENCY_DEFINITION, Scores, evaluate, load_questions  # noqa: E402
+from index.bench.evaluation import AGENCY_DEFINITION, Scores, evaluate, load_questions, percentile  # noqa: E402
 from index.build.caches import EmbeddingCache  # noqa: E402
 from index.build.progress import TqdmProgress  # noqa: E402
 from index.errors import QualityPlanError  # noqa: E402
@@ -38,14 +38,6 @@ def table(scores: list[Scores]) -> str:
         summary = s.summary()
         lines.append(f"{s.name:<22}" + "".join(f"{summary[c]:>17.3f}" for c in COLUMNS))
     return "\n".join(lines)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,3 +51,31 @@ def test_right_clause_first(service: PlanService, question: str, region: str, mu
 def test_clause_reference_and_off_topic(service: PlanService) -> None:
     assert service.ask("西安 二(五)", log=False).hits[0].clause.heading == "坚决维护特种设备安全"
     assert service.ask("今天天气怎么样？推荐一部电影", log=False).low_confidence
+
+
+def test_colloquial_questions_find_the_clause_first(service: PlanService) -> None:
+    """How officials really write: abbreviations, nicknames, typos, traditional characters,
+    everyday words, a province's capital (tests/eval/colloquial.jsonl, our own set)."""
+    from index.bench.evaluation import evaluate, load_questions
+
+    questions = load_questions(ROOT / "tests" / "eval" / "colloquial.jsonl")
+    scores = evaluate("ours", lambda q: service.ask(q, top_k=10, log=False).hits, questions).summary()
+    assert scores["hit@1"] >= 0.9 and scores["mrr"] >= 0.93, scores
+
+
+def test_direct_answers_state_the_figure_or_the_agency(service: PlanService) -> None:
+    cases = [
+        ("七台河到2020年产品质量监督抽查合格率要达到多少？", "98%"),
+        ("七台河的森林覆盖率要达到多少？", "48.75%"),
+        ("西安电梯安全隐患整治由谁牵头？", "市质监局"),
+        ("安徽国际贸易单一窗口建设由哪个部门负责？", "省商务厅"),
+        ("太原食品安全抽检合格率2025年要达到多少？", "98.5%"),
+    ]
+    right = sum(1 for q, want in cases if (d := service.ask(q, log=False).direct) is not None and want in d.text)
+    assert right >= 0.9 * len(cases)
+
+
+def test_unanswerable_topics_are_flagged(service: PlanService) -> None:
+    for question in ("今天天气怎么样", "低空经济无人机航线怎么审批？", "北京的电梯安全怎么管？", "推荐一部好看的电影"):
+        answer = service.ask(question, log=False)
+        assert answer.notice and answer.notice.startswith("库中没有"), (question, answer.notice)

@@ -53,7 +53,7 @@ def test_ask_answers_cites_and_logs(service: PlanService) -> None:
     assert top.clause.path == "二、(五)" and top.document.doc_number == "市政办发〔2017〕17号"
     assert answer.question_id is not None and not answer.low_confidence
     data = answer.to_json(explain=True)
-    assert set(data) == {"query", "kind", "low_confidence", "results", "filters"}
+    assert set(data) == {"query", "kind", "low_confidence", "answer", "notice", "regions", "results", "filters"}
     assert set(data["results"][0]) == {"rank", "score", "clause_id", "path", "heading", "text", "agencies", "document", "explain", "citation", "version_note", "deadline"}
     assert set(data["results"][0]["document"]) == {"title", "doc_number", "issuer", "date", "region", "source"}
     assert service.ask("电梯", log=False).question_id is None

@@ -63,8 +63,16 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await answer_question(update, context, question)
 
 
-def respond(service: PlanService, question: str, *, top_k: int, user_id: int | None, chat_type: str) -> Reply:
-    return service.respond(question, top_k=top_k, user_id=user_id, chat_type=chat_type)
+def respond(
+    service: PlanService, question: str, *, top_k: int, user_id: int | None, chat_type: str, session: str
+) -> Reply:
+    return service.respond(question, top_k=top_k, user_id=user_id, chat_type=chat_type, session=session)
+
+
+def session_key(chat_id: int, user_id: int | None, private: bool) -> str:
+    """One conversation per private chat, and per user within a group (two colleagues asking in one
+    group do not continue each other's questions)."""
+    return f"tg:{chat_id}" if private or user_id is None else f"tg:{chat_id}:{user_id}"
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str | None) -> None:
@@ -85,20 +93,29 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         top_k=state.settings.top_k,
         user_id=user.id if user else None,
         chat_type=chat.type,
+        session=session_key(chat.id, user.id if user else None, private),
     )
     result = await with_typing(context.bot, chat.id, delay, work)
-    reply_to = None if private else message.message_id
+    await send_reply(context, chat.id, result, reply_to=None if private else message.message_id)
+
+
+async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: Reply, *, reply_to: int | None) -> None:
+    """A routed reply (PlanService.respond) as Telegram messages with their buttons."""
+    state = get_state(context)
     if isinstance(result, ClauseReply):
-        await send_clauses(context, chat.id, result.hits, reply_to=reply_to)
+        header = render.follow_up_header(result.understood, result.direct)
+        await send_clauses(context, chat_id, result.hits, reply_to=reply_to, header=header)
         return
     if isinstance(result, AgencyReply):
         size = state.options.agency_page_size
         text = render.agency_page(result.agency, result.hits, 0, size)
         keyboard = agency_pager(state, result.agency, 0, len(result.hits))
-        await send_messages(context.bot, chat.id, [text], reply_to=reply_to, keyboard=keyboard)
+        await send_messages(context.bot, chat_id, [text], reply_to=reply_to, keyboard=keyboard)
         return
     answer = result.answer
-    await send_answer(context, chat.id, answer, offset=0, question_id=answer.question_id, reply_to=reply_to)
+    await send_answer(
+        context, chat_id, answer, offset=0, question_id=answer.question_id, reply_to=reply_to, understood=result.understood
+    )
 
 
 async def send_answer(
@@ -109,34 +126,45 @@ async def send_answer(
     offset: int,
     question_id: int | None,
     reply_to: int | None = None,
+    understood: str | None = None,
 ) -> None:
     state = get_state(context)
     if question_id is not None:
         state.questions[question_id] = answer.query
     keyboard = answer_keyboard(state, answer, offset=offset, question_id=question_id)
-    await send_messages(
-        context.bot, chat_id, render.answer_messages(answer, offset=offset), reply_to=reply_to, keyboard=keyboard
-    )
+    messages = render.answer_messages(answer, offset=offset, understood=understood)
+    await send_messages(context.bot, chat_id, messages, reply_to=reply_to, keyboard=keyboard)
 
 
 def answer_keyboard(
     state: BotState, answer: Answer, *, offset: int, question_id: int | None
 ) -> InlineKeyboardMarkup | None:
-    """全文 buttons for each clause shown; 👍/👎 and 更多 when the question is on record."""
+    """全文 buttons for each clause shown; for several regions, one button per region to narrow to it
+    and one to compare them; 👍/👎 and 更多 when the question is on record."""
     if not answer.hits:
         return None
+    overview = answer.overview if not offset and not answer.low_confidence else []
+    shown = [entry.hit for entry in overview] if overview else answer.hits
     full = [
         InlineKeyboardButton(f"📄 全文 {offset + i + 1}", callback_data=callbacks.full(state.short_ref(hit.clause.id)))
-        for i, hit in enumerate(answer.hits)
+        for i, hit in enumerate(shown)
     ]
     rows = [full[i : i + 4] for i in range(0, len(full), 4)]
+    if overview:
+        question = state.short_ref(answer.query)
+        narrow = [
+            InlineKeyboardButton(f"只看{entry.region}"[:20], callback_data=callbacks.region(question, state.short_ref(entry.region)))
+            for entry in overview
+        ]
+        rows += [narrow[i : i + 3] for i in range(0, len(narrow), 3)]
+        rows.append([InlineKeyboardButton("⚖️ 对比各地区", callback_data=callbacks.compare(question))])
     if question_id is not None:
         top = state.short_ref(answer.hits[0].clause.id)
         row = [
             InlineKeyboardButton("👍 有用", callback_data=callbacks.feedback(question_id, top, True)),
             InlineKeyboardButton("👎 没用", callback_data=callbacks.feedback(question_id, top, False)),
         ]
-        if offset + len(answer.hits) < answer.total:
+        if not overview and offset + len(answer.hits) < answer.total:
             row.append(
                 InlineKeyboardButton("更多结果 ›", callback_data=callbacks.more(question_id, offset + len(answer.hits)))
             )
@@ -145,10 +173,11 @@ def answer_keyboard(
 
 
 async def send_clauses(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, hits: list[Hit], *, reply_to: int | None = None
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, hits: list[Hit], *, reply_to: int | None = None, header: str = ""
 ) -> None:
-    """Clauses in full (a reference lookup, /clause, the 全文 button), split on Telegram's limit."""
-    texts: list[str] = []
+    """Clauses in full (a reference lookup, /clause, the 全文 button, a follow-up about the last
+    answer), split on Telegram's limit; `header` (how a follow-up was read, its answer line) first."""
+    texts: list[str] = [header] if header else []
     numbered = len(hits) > 1
     for number, hit in enumerate(hits, 1):
         texts.extend(render.clause_messages(hit, number=number if numbered else None))

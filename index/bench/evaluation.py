@@ -116,3 +116,11 @@ def evaluate(name: str, retrieve: Callable[[str], list[Hit]], questions: Sequenc
             QuestionResult(q.id, first, len(matched) / len(q.relevant) if q.relevant else 0.0, agency_ok, top)
         )
     return Scores(name, results)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (0.0 for no values): what every latency figure here reports."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]

@@ -293,7 +293,8 @@ def split_tail(lines: list[str], body_start: int) -> int:
             break
     while end > body_start + 1:
         text = squash(lines[end - 1])
-        if not (is_date_line(text) or is_agency_line(text) or _TAIL_LINE.search(text) or _stray(text)):
+        if not (is_date_line(text) or is_agency_line(text) or _TAIL_LINE.search(text) or _stray(text)
+                or _signature_line(lines[end - 1]) is not None):
             break
         if match_marker(text) is not None or is_responsibility_line(text):
             break
@@ -376,19 +377,48 @@ def _below_title(line: str) -> bool:
     text = squash(line)
     if find_doc_number(text, allow_parenthesised=True) and len(strip_doc_numbers(text).strip(" ()（）[]")) <= 1:
         return True
-    return is_date_line(text) or _bracketed_date(text) is not None or bool(_ADDRESSEE.match(text))
+    return (is_date_line(text) or _bracketed_date(text) is not None or bool(_ADDRESSEE.match(text))
+            or _signature_line(line) is not None)
 
 
 def _bracketed_date(text: str) -> str | None:
-    """ISO date of a "（2019年3月20日）" line under a title."""
+    """ISO date of a "（2019年3月20日）" line under a title, or of a "X政发〔2019〕3号　2019年3月20日" line."""
     text = squash(text)
     if len(text) > 2 and text[0] in "(（" and text[-1] in ")）" and is_date_line(text[1:-1].strip()):
         return parse_date(text)
+    if find_doc_number(text, allow_parenthesised=True) and is_date_line(strip_doc_numbers(text).strip(" ()（）[]")):
+        return parse_date(strip_doc_numbers(text))
+    return None
+
+
+def _beside_number(line: str) -> tuple[str, str | None]:
+    """(the line without it, the 文号) when a 文号 stands apart at the start or end of a heading line:
+    "X市质量强市规划　X政发〔2021〕9号"; (line, None) otherwise."""
+    words = norm(line).split()
+    for number_at, rest in ((-1, words[:-1]), (0, words[1:])):
+        if len(words) < 2:
+            break
+        word = words[number_at]
+        if find_doc_number(word, allow_parenthesised=True) and not strip_doc_numbers(word).strip(" ()（）[]"):
+            return squash(" ".join(rest)), find_doc_number(word, allow_parenthesised=True)
+    return line, None
+
+
+def _signature_line(line: str) -> tuple[str, str] | None:
+    """(issuer, date text) of a signature written on one line: "X市人民政府　　2021年3月2日"."""
+    words = norm(line).split()
+    if len(words) < 2 or not is_date_line(words[-1]) or parse_date(words[-1]) is None:
+        return None
+    names = words[:-1]
+    if all(is_agency_line(name) for name in names):
+        return "、".join(squash(name) for name in names), words[-1]
     return None
 
 
 _PREAMBLE_ISSUER = re.compile(r"日?([\u4e00-\u9fff（）()]{2,40}?(?:人民政府|政府|人民代表大会常务委员会|人大常委会|委员会))(?:第.{1,6}次)?.{0,8}?会议")
-_PUBLISHED_DATE = re.compile(r"(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:发布|公布|印发|颁布|起施行)")
+_DATE_TEXT = (r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+              r"|[〇零○O一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*日")
+_PUBLISHED_DATE = re.compile(rf"({_DATE_TEXT})\s*(?:发布|公布|印发|颁布|起施行)")
 
 
 def preamble_fields(line: str) -> DocumentFields | None:
@@ -399,9 +429,10 @@ def preamble_fields(line: str) -> DocumentFields | None:
         return None
     fields = DocumentFields()
     fields.doc_number = find_doc_number(text, allow_parenthesised=True)
-    issuer = _PREAMBLE_ISSUER.search(text)
+    # The meeting's date stands right before the body's name: "二〇二〇年十二月二十八日X市人民政府第102次常务会议"
+    issuer = _PREAMBLE_ISSUER.search(re.sub(_DATE_TEXT, "，", text))
     if issuer and is_agency_line(issuer.group(1)):
-        fields.issuer = issuer.group(1)
+        fields.issuer = re.sub(r"第[一二三四五六七八九十]{1,3}届", "", issuer.group(1))  # the body, not its term
     published = _PUBLISHED_DATE.search(text)
     fields.date = parse_date(published.group(1)) if published else parse_date(text)
     return fields
@@ -411,12 +442,14 @@ def find_title(front: list[str], fields: dict[str, str]) -> str | None:
     """The plan's own title: the short line(s) just above its preamble and first numbered unit."""
     index = len(front) - 1
     while index >= 0 and (_prose_like(front[index]) or header_fields(front[index]) is not None or _aside(front[index])
-                          or _below_title(front[index])):
+                          or _below_title(front[index]) or is_agency_line(front[index])):
         index -= 1
     collected: list[str] = []
     while index >= 0 and len(collected) < 3 and _title_like(front[index]):
-        collected.insert(0, front[index])
+        collected.insert(0, _beside_number(front[index])[0])
         index -= 1
+    if collected and squash(collected[0]).startswith("关于") and index >= 0 and is_agency_line(front[index]):
+        collected.insert(0, front[index])  # "X市人民政府" / "关于…的意见": a title broken after its issuer
     quoted = _forwarded_title(front)
     if collected and _NOT_PLAN_TITLE.search("".join(squash(line) for line in collected)):
         collected = []
@@ -544,7 +577,12 @@ def _find_doc_number(front: list[str], fields: dict[str, str], title: str | None
     for line in front:
         text = squash(line)
         number = find_doc_number(text, allow_parenthesised=True)
-        if number and len(strip_doc_numbers(text).strip(" ()（）[]")) <= 1:
+        beside = strip_doc_numbers(text).strip(" ()（）[]")
+        if number and (len(beside) <= 1 or is_date_line(beside)):
+            return number
+    for line in front:
+        rest, number = _beside_number(line)
+        if number and _title_like(rest):
             return number
     title_index = next((i for i, line in enumerate(front) if title and squash(line) and squash(line) in title), len(front))
     for line in front[:title_index]:
@@ -570,6 +608,9 @@ def _find_signature(front: list[str], tail: list[str], fields: dict[str, str]) -
             break
     for block in (front, tail):
         for index, line in enumerate(block):
+            one_line = _signature_line(line)
+            if one_line is not None:
+                return issuer or one_line[0], one_line[1]
             if not is_date_line(line) or parse_date(line) is None:
                 continue
             names: list[str] = []

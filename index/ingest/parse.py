@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.ingest.lines import split_paragraphs
@@ -30,6 +30,7 @@ from index.ingest.task_table import (
     apply_task_tables,
     find_task_tables,
     paragraphs_outside,
+    read_task_table,
     table_clauses,
     table_document,
 )
@@ -81,6 +82,7 @@ _DEPARTMENT = re.compile(
     r"\s*[,，]?\s*(?:要|应当|应|须|必须|负责)(?!求)"
 )
 _HEADING_END = re.compile(r"[。！!？?；;]")
+_WIDE_GAP = re.compile(r"[ \u3000]{2,}")  # cells of a table pasted as text
 
 
 @dataclass
@@ -118,6 +120,7 @@ def parse_document(raw: RawDocument) -> ParsedDocument:
     """Citation data, numbered units and warnings of a document read by `read_document`."""
     # Parsed on a simplified copy (same length per paragraph); text, names and titles shown as written.
     # A task-division table (分工表) is read as rows, not as body lines.
+    raw = _with_text_tables(raw)
     tables = find_task_tables(raw)
     written = [strip_pinyin(paragraph) for paragraph in paragraphs_outside(raw, tables)]
     simplified = [to_simplified(paragraph) for paragraph in written]
@@ -146,6 +149,36 @@ def parse_document(raw: RawDocument) -> ParsedDocument:
     if table_only:
         warnings = table_document(document, tables, warnings)
     return ParsedDocument(document=document, clauses=clauses, warnings=warnings, table_only=table_only)
+
+
+def _with_text_tables(raw: RawDocument) -> RawDocument:
+    """A task table pasted as text (one row a line, cells apart by tabs or wide spaces) read as the
+    table it is: its rows become a grid, its lines one paragraph per cell, as a .docx table reads."""
+    if raw.tables:
+        return raw
+    grids: list[list[list[str]]] = []
+    paragraphs: list[str] = []
+    run: list[tuple[str, list[str]]] = []
+    for line in [*raw.paragraphs, ""]:
+        cells = _cells(line)
+        if len(cells) >= 3:
+            run.append((line, cells))
+            continue
+        grid = [cells for _, cells in run]
+        if len(grid) >= 2 and read_task_table(grid) is not None:
+            grids.append(grid)
+            paragraphs.extend(cell for row in grid for cell in row if cell)
+        else:
+            paragraphs.extend(text for text, _ in run)
+        run = []
+        if line:
+            paragraphs.append(line)
+    return replace(raw, paragraphs=paragraphs, tables=grids) if grids else raw
+
+
+def _cells(line: str) -> list[str]:
+    parts = line.split("\t") if "\t" in line else _WIDE_GAP.split(line.strip())
+    return [part.strip() for part in parts] if len(parts) > 1 else []
 
 
 def _restore_written(clauses: list[Clause], restorer: Restorer) -> None:

@@ -61,10 +61,18 @@ class RawDocument:
 # progress(done_pages, total_pages, stage), e.g. (3, 8, "识别扫描页"), for a long read such as OCR.
 
 
-def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, progress: Progress | None = None) -> RawDocument:
+def read_document(
+    path: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
+    progress: Progress | None = None,
+) -> RawDocument:
     """Read `path` into a RawDocument; raises a ReadError subclass for anything unreadable.
 
-    `progress` hears of long stages (scanned PDF pages being recognised), page by page."""
+    A zip-based file (.docx, .ofd, .xlsx) whose members would inflate past `max_unzipped_bytes` is
+    refused before anything is unpacked (zip bomb). `progress` hears of long stages (scanned PDF
+    pages being recognised), page by page."""
     path = Path(path)
     name = path.name
     fmt = FORMATS.get(path.suffix.lower())
@@ -73,6 +81,8 @@ def read_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, progress: P
         raise UnsupportedFormatError(f"不支持的文件格式“{suffix}”（可接受 {' '.join(FORMATS)}）：{name}")
     data = _read_bytes(path, max_bytes)
     _reject_foreign_binary(data, fmt, name)
+    if fmt in _ZIP_KINDS:
+        _zip_member_names(data, name, *_ZIP_KINDS[fmt], max_unzipped_bytes=max_unzipped_bytes)
     readers = {"txt": _read_txt, "doc": _read_doc, "wps": _read_doc}
     metadata: dict[str, str] = {}
     ocr_pages, ocr_confidence = 0, None
@@ -327,7 +337,12 @@ def _check_zip(data: bytes, name: str) -> None:
         raise CorruptFileError(f"压缩包中没有 Word 正文（word/document.xml），不是有效的 .docx：{name}")
 
 
-def _zip_member_names(data: bytes, name: str, kind: str, what: str) -> set[str]:
+_ZIP_KINDS = {"docx": ("Word", "Word（.docx）文档"), "ofd": ("OFD", "OFD 文件"), "xlsx": ("Excel", "Excel（.xlsx）文件")}
+
+
+def _zip_member_names(
+    data: bytes, name: str, kind: str, what: str, *, max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
+) -> set[str]:
     """Member names of a zip-based document (`kind` "Word", "OFD"); refuses a damaged zip or one whose
     members inflate far beyond any real document (zip bomb)."""
     try:
@@ -338,7 +353,7 @@ def _zip_member_names(data: bytes, name: str, kind: str, what: str) -> set[str]:
     if len(members) > MAX_ZIP_MEMBERS:
         raise CorruptFileError(f"{kind} 文件结构异常（包含 {len(members)} 个部件）：{name}")
     total = sum(member.file_size for member in members)
-    if total > MAX_UNZIPPED_BYTES:
+    if total > max_unzipped_bytes:
         raise CorruptFileError(f"{kind} 文件解压后异常庞大（{_mb(total)}），疑似压缩炸弹，已拒绝：{name}")
     return {member.filename for member in members}
 

@@ -382,6 +382,8 @@ _SUBJECT = re.compile(
 )
 _BY = re.compile(r"由(?P<names>[^，,。；;：:！!？?“”\"由]{2,60}?)(?P<role>牵头负责|牵头|负责)")
 _HELPERS = re.compile(r"[，,]\s*(?:并由|由)?(?P<names>[^，,。；;：:！!？?“”\"]{2,60}?)(?P<role>配合|协助|协办|参与)")
+_HELPER_SUBJECT = re.compile(r"(?P<names>[^，,。；;：:！!？?“”\"]{2,60}?)(?P<role>配合|协助|协办)")
+_COMMA = re.compile(r"[，,]\s*")
 _PARTNER_END = re.compile(r"[，,]|负责|牵头|共同|联合|开展|推进|建立|制定|组织|做好|加强|实施|落实|完善|研究|推动|抓好")
 
 
@@ -400,29 +402,44 @@ def find_duties(text: str) -> list[Agency]:
 
 
 def _sentence_duties(normalized: str, original: str, start: int, end: int) -> list[Agency]:
-    subject = _SUBJECT.match(normalized, start, end)
-    names = _bodies(normalized, original, subject.start("names"), subject.end("names")) if subject else None
-    agencies: list[Agency] = []
-    if subject is None or names is None:
+    found = _led_from(normalized, original, start, end)
+    if found is None:
         by = _BY.search(normalized, start, end)  # "…工作由A负责"
         names = _bodies(normalized, original, by.start("names"), by.end("names")) if by else None
-        if by is None or names is None:
-            return []
-        agencies = [Agency(name, LEAD) for name in names]
-        after = by.end()
-    else:
-        agencies = [Agency(name, LEAD) for name in names]
-        after = subject.end()
-        if subject.group("role") == "会同":
-            partners = _partners(normalized, original, after, end)
-            if partners is None:
-                return []
-            agencies += [Agency(name, SUPPORT) for name in partners]
+        if by is not None and names is not None:
+            found = [Agency(name, LEAD) for name in names], by.end()
+    if found is None:  # "加强组织领导，A负责…": the subject after an opening phrase
+        for comma in _COMMA.finditer(normalized, start, end):
+            if (found := _led_from(normalized, original, comma.end(), end)) is not None:
+                break
+    if found is None:  # "B、C配合做好…": a sentence of bodies that help
+        helper = _HELPER_SUBJECT.match(normalized, start, end)
+        names = _bodies(normalized, original, helper.start("names"), helper.end("names")) if helper else None
+        if not names or not all(_AGENCY_END.search(norm(name)) for name in names):
+            return []  # "各单位要相互配合" names nobody who helps
+        return [Agency(name, SUPPORT) for name in names]
+    agencies, after = found
     for helper in _HELPERS.finditer(normalized, after, end):
         helpers = _bodies(normalized, original, helper.start("names"), helper.end("names"))
         if helpers:
             _merge(agencies, [Agency(name, SUPPORT) for name in helpers])
     return agencies
+
+
+def _led_from(normalized: str, original: str, start: int, end: int) -> tuple[list[Agency], int] | None:
+    """(the bodies a sentence part opening at `start` makes responsible, where their role word ends), or
+    None when it does not open with particular bodies and a role ("A负责", "A牵头", "A会同B")."""
+    subject = _SUBJECT.match(normalized, start, end)
+    names = _bodies(normalized, original, subject.start("names"), subject.end("names")) if subject else None
+    if subject is None or names is None:
+        return None
+    agencies = [Agency(name, LEAD) for name in names]
+    if subject.group("role") == "会同":
+        partners = _partners(normalized, original, subject.end(), end)
+        if partners is None:
+            return None
+        agencies += [Agency(name, SUPPORT) for name in partners]
+    return agencies, subject.end()
 
 
 def _partners(normalized: str, original: str, start: int, end: int) -> list[str] | None:

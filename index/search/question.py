@@ -70,6 +70,7 @@ class QueryReading:
     reference_rows: list[int] = field(default_factory=list)
     unknown_places: list[str] = field(default_factory=list)
     rewrites: list[str] = field(default_factory=list)  # how the question was reworded (index/text/vocabulary.py)
+    soft_places: list[str] = field(default_factory=list)  # provinces named for the plans of their cities
 
     @property
     def empty(self) -> bool:
@@ -88,6 +89,7 @@ class QueryReading:
             "clause_reference": self.reference,
             "unknown_places": self.unknown_places,
             "rewrites": self.rewrites,
+            "provinces": self.soft_places,
         }
         return {k: v for k, v in data.items() if v}
 
@@ -237,6 +239,7 @@ class QueryReader:
                 places |= self._place_docs[alias]
             elif alias in self._soft_docs:
                 soft |= self._soft_docs[alias]
+                reading.soft_places.append(alias)
             else:
                 reading.unknown_places.append(alias)
         for i, ch in enumerate(text):
@@ -251,6 +254,7 @@ class QueryReader:
                 places |= self._doc_context_aliases[ch]
             elif ch in self._soft_abbreviations:
                 soft |= self._soft_abbreviations[ch]
+                reading.soft_places.append(ch)
         if places:
             reading.doc_ids.extend(sorted(places - set(reading.doc_ids)))
             reading.unknown_places.clear()

@@ -74,6 +74,7 @@ class SearchResult:
     low_confidence: bool
     filters: dict[str, Any] = field(default_factory=dict)
     total: int = 0  # how many clauses were ranked (for paging)
+    terms: list[str] = field(default_factory=list)  # the question's content words (not places, 文号, years)
 
 
 class ClauseTable:
@@ -372,7 +373,7 @@ class HybridSearcher:
         if explain:
             filters = {**filters, "query_terms": tokens}
         clock.lap("fusion_and_hits")
-        return SearchResult(hits, low, filters, total=len(ranked))
+        return SearchResult(hits, low, filters, total=len(ranked), terms=terms)
 
     def _fuse(
         self,

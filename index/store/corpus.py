@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.errors import QualityPlanError
+from index.ingest.overrides import FieldValueError, apply_overrides
 from index.models import Document, ParsedDocument, Progress
 from index.store.attachments import attach_task_table
 from index.store.database import REPLACED, Store
@@ -116,7 +117,7 @@ def sync_corpus(
             report.skipped.append(f"无法解析文件，已跳过：{path.name}（{type(exc).__name__}: {exc}）")
         else:
             result.document.source = path.name
-            parsed.append(result)
+            parsed.append(_with_admin_fields(result, store, report))
         if progress:
             progress(done, len(pending), "parse")
 
@@ -136,6 +137,18 @@ def sync_corpus(
         report.warnings.extend(f"{item.document.source}：{w}" for w in item.warnings)
     apply_versions(store)
     return report
+
+
+def _with_admin_fields(parsed: ParsedDocument, store: Store, report: CorpusReport) -> ParsedDocument:
+    """The parse with the fields an admin supplied for this file put back (a full re-index parses again)."""
+    supplied = store.admin_fields(parsed.document.sha256)
+    if not supplied:
+        return parsed
+    try:
+        return apply_overrides(parsed, supplied)
+    except FieldValueError as exc:
+        report.warnings.append(f"{parsed.document.source}：管理员补充的字段未能再次使用（{exc}）")
+        return parsed
 
 
 def _keep_newest_per_number(parsed: list[ParsedDocument], store: Store, report: CorpusReport) -> list[ParsedDocument]:

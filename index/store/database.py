@@ -369,6 +369,22 @@ class Store:
         with self._lock:
             return dict(self.db.execute("SELECT state, COUNT(*) FROM deliveries GROUP BY state").fetchall())
 
+    # -- fields an admin supplied (kept across a full re-index) ------------------------------
+
+    def save_admin_fields(self, sha256: str, fields: dict[str, str]) -> None:
+        """Remember the citation fields an admin supplied for the file with this content hash."""
+        with self._transaction():
+            self.db["admin_fields"].upsert(
+                {"sha256": sha256, "fields": json.dumps(fields, ensure_ascii=False), "supplied_at": utc_now()},
+                pk="sha256",
+            )
+
+    def admin_fields(self, sha256: str) -> dict[str, str]:
+        """{attribute: value as supplied} for the file with this content hash; {} when none."""
+        with self._lock:
+            row = self.db.execute("SELECT fields FROM admin_fields WHERE sha256 = ?", [sha256]).fetchone()
+        return json.loads(row[0]) if row else {}
+
     # -- usage -----------------------------------------------------------------------------
 
     def log_question(
@@ -407,6 +423,28 @@ class Store:
                     "value": 1 if value > 0 else -1,
                 }
             )
+
+    # -- conversations ---------------------------------------------------------------------
+
+    def conversation(self, session: str, *, newer_than: float) -> dict[str, Any] | None:
+        """The stored state of a conversation last updated after `newer_than` (epoch seconds)."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT state FROM conversations WHERE session = ? AND updated_at > ?", [session, newer_than]
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_conversation(self, session: str, state: dict[str, Any] | None, *, at: float) -> None:
+        """Store a conversation's state (None forgets it); conversations idle for a day are dropped."""
+        with self._transaction():
+            if state is None:
+                self.db.execute("DELETE FROM conversations WHERE session = ?", [session])
+            else:
+                self.db["conversations"].upsert(
+                    {"session": session, "state": json.dumps(state, ensure_ascii=False), "updated_at": at},
+                    pk="session",
+                )
+            self.db.execute("DELETE FROM conversations WHERE updated_at < ?", [at - 86400])
 
     def question(self, question_id: int) -> dict[str, Any] | None:
         with self._lock:

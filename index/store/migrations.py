@@ -128,10 +128,24 @@ def _backfill_deadlines(db: sqlite_utils.Database) -> None:
         )  # fmt: skip
 
 
+def m004_conversations(db: sqlite_utils.Database) -> None:
+    """What each chat (each user within a group) asked last, so a follow-up is read in context
+    across bot restarts; JSON text, never pickles."""
+    db["conversations"].create({"session": str, "state": str, "updated_at": float}, pk="session")
+
+
+def m005_admin_fields(db: sqlite_utils.Database) -> None:
+    """Citation fields an admin supplied for a file, keyed by the sha256 of its bytes, so a full
+    re-index (which parses every file again) applies them again; JSON {attribute: value as supplied}."""
+    db["admin_fields"].create({"sha256": str, "fields": str, "supplied_at": str}, pk="sha256")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_documents_clauses_agencies,
     m002_questions_feedback,
     m003_deadlines_subscriptions,
+    m004_conversations,
+    m005_admin_fields,
 ]
 
 

@@ -34,7 +34,9 @@ class Vocabulary:
         for table in REPLACING:
             self.replacements.update(data.get(table, {}))
         self.expansions: dict[str, str] = dict(data.get("terms", {}))
-        self.nicknames: dict[str, str] = dict(data.get("place_nicknames", {}))
+        for province, capital in data.get("capitals", {}).items():
+            for form in (f"{province}省会", f"{province}省省会", f"{province}的省会", f"{province}省的省会", f"{province}首府"):
+                self.replacements[form] = capital
         self._replace = _alternation(self.replacements)
         self._expand = _alternation(self.expansions)
 
