@@ -20,19 +20,21 @@ HELP = """直接输入问题，例如：西安市电梯安全隐患整治有什�
 /outline 文件         文件目录（文号、地区或标题里的词）
 /agency 单位名        某单位牵头、配合的条款
 /clause 编号          按编号查条款，如 /clause 西安 二(五)
-更多 或 /more          上一个问题的更多结果
+更多 / 还有吗          上一个问题的更多结果（接着上一个问题理解：那太原呢？ 谁牵头？ 这条的全文）
+/new                  开始新话题
 /quit                 退出"""
 
 
 class ConsoleChat:
     """One terminal conversation; `handle` turns a line into the plain-text reply."""
 
-    def __init__(self, service: PlanService, *, top_k: int = 3, agency_page_size: int = 20) -> None:
+    def __init__(
+        self, service: PlanService, *, top_k: int = 3, agency_page_size: int = 20, session: str = "console"
+    ) -> None:
         self.service = service
         self.top_k = top_k
         self.agency_page_size = agency_page_size
-        self.last_question: str | None = None
-        self.next_offset = 0
+        self.session = session  # follow-ups are read in context, as in a private chat with the bot
 
     def handle(self, line: str) -> str:
         text = clean_question(line)
@@ -46,8 +48,7 @@ class ConsoleChat:
             "/outline": self._outline,
             "/agency": self._agency,
             "/clause": self._clause,
-            "/more": lambda _: self._more(),
-            "更多": lambda _: self._more(),
+            "/new": lambda _: self._new(),
         }
         try:
             if command in commands:
@@ -59,22 +60,17 @@ class ConsoleChat:
         return "\n\n".join(render.to_plain(m) for m in messages)
 
     def _ask(self, question: str) -> list[str]:
-        result = self.service.respond(question, top_k=self.top_k, chat_type="console")
+        result = self.service.respond(question, top_k=self.top_k, chat_type="console", session=self.session)
         if isinstance(result, ClauseReply):
-            return [m for hit in result.hits for m in render.clause_messages(hit)]
+            header = render.follow_up_header(result.understood, result.direct)
+            return ([header] if header else []) + [m for hit in result.hits for m in render.clause_messages(hit)]
         if isinstance(result, AgencyReply):
             return [render.agency_page(result.agency, result.hits, 0, self.agency_page_size)]
-        self.last_question = question
-        self.next_offset = len(result.answer.hits)
-        return render.answer_messages(result.answer)
+        return render.answer_messages(result.answer, offset=result.answer.offset, understood=result.understood)
 
-    def _more(self) -> list[str]:
-        if self.last_question is None:
-            return ["还没有提问。"]
-        offset = self.next_offset
-        result = self.service.ask(self.last_question, top_k=self.top_k, offset=offset, chat_type="console", log=False)
-        self.next_offset += len(result.hits)
-        return render.answer_messages(result, offset=offset)
+    def _new(self) -> list[str]:
+        self.service.forget(self.session)
+        return ["好的，换个话题。"]
 
     def _outline(self, ref: str) -> list[str]:
         if not ref:

@@ -83,6 +83,7 @@ class Answer:
     filters: dict[str, Any] = field(default_factory=dict)
     question_id: int | None = None
     total: int = 0  # clauses ranked in all (for "more results")
+    offset: int = 0  # where this page starts among them
     direct: DirectAnswer | None = None  # the answer first: who / how much / when / yes-no, in the clauses' words
     notice: str | None = None  # what the corpus lacks, said first: 库中没有X市的文件 / 库中没有关于…的条款
     overview: list[RegionBest] = field(default_factory=list)  # best clause per region (question naming no place)
@@ -431,7 +432,7 @@ class PlanService:
                 top_score=top.score if top else None,
                 low_confidence=result.low_confidence,
             )
-        answer = Answer(question, result.hits, result.low_confidence, result.filters, question_id, result.total)
+        answer = Answer(question, result.hits, result.low_confidence, result.filters, question_id, result.total, offset)
         answer.notice = negative_notice(result.filters, result.low_confidence, result.terms, bool(result.hits))
         if not result.low_confidence:
             kind = question_kind(searcher.read(question).text) if asks is None else asks

@@ -163,3 +163,20 @@ def test_province_abbreviation_boosts_its_cities_documents() -> None:
 )
 def test_agency_task_subject(question: str, subject: str | None) -> None:
     assert agency_task_subject(question) == subject
+
+
+def test_clause_references_in_the_words_officials_use() -> None:
+    from index.text.numbering import question_references
+
+    assert question_references("西安第二部分第五项")[0] == (("sec", 2), ("cl", 5))
+    assert question_references("第二大项（五）")[0] == (("sec", 2), ("cl", 5))
+    assert question_references("二之五")[0] == (("sec", 2), ("cl", 5))
+    assert question_references("第四部分第十五条")[0] == (("sec", 4), ("cl", 15))
+    assert question_references("第五条") == [(("art", 5),), (("cl", 5),)]
+    assert question_references("PM2.5年均浓度") == [] and question_references("质量强市") == []
+
+
+def test_ordinal_references_find_the_clause() -> None:
+    reading = READER.read("西安 第二部分第五项")
+    assert reading.reference == "二、(五)" and reading.reference_rows
+    assert all(CLAUSES[row].path == "二、(五)" for row in reading.reference_rows)

@@ -114,7 +114,13 @@ async def send_reply(context: ContextTypes.DEFAULT_TYPE, chat_id: int, result: R
         return
     answer = result.answer
     await send_answer(
-        context, chat_id, answer, offset=0, question_id=answer.question_id, reply_to=reply_to, understood=result.understood
+        context,
+        chat_id,
+        answer,
+        offset=answer.offset,
+        question_id=answer.question_id,
+        reply_to=reply_to,
+        understood=result.understood,
     )
 
 

@@ -36,7 +36,7 @@ MAX_ZIP_MEMBERS = 5000
 
 FORMATS = {".txt": "txt", ".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html",
            ".doc": "doc", ".wps": "wps", ".ofd": "ofd", ".mhtml": "mhtml", ".mht": "mhtml",
-           ".xlsx": "xlsx", ".xls": "xls"}
+           ".xlsx": "xlsx", ".xls": "xls", ".rtf": "rtf"}
 
 
 @dataclass
@@ -80,10 +80,12 @@ def read_document(
         suffix = path.suffix or "无扩展名"
         raise UnsupportedFormatError(f"不支持的文件格式“{suffix}”（可接受 {' '.join(FORMATS)}）：{name}")
     data = _read_bytes(path, max_bytes)
+    named = fmt
+    fmt = content_format(data, fmt)
     _reject_foreign_binary(data, fmt, name)
     if fmt in _ZIP_KINDS:
         _zip_member_names(data, name, *_ZIP_KINDS[fmt], max_unzipped_bytes=max_unzipped_bytes)
-    readers = {"txt": _read_txt, "doc": _read_doc, "wps": _read_doc}
+    readers = {"txt": _read_txt, "doc": _read_doc, "wps": _read_doc, "rtf": _read_rtf}
     metadata: dict[str, str] = {}
     ocr_pages, ocr_confidence = 0, None
     tables: list[list[list[str]]] = []
@@ -106,6 +108,8 @@ def read_document(
         encoding, paragraphs, warnings = readers[fmt](data, name)
     if not paragraphs:
         raise NoTextError(f"文件中没有可读取的文字：{name}")
+    if fmt != named:
+        warnings = [f"文件实际为{FORMAT_LABELS[fmt]}（扩展名为 .{named}），已按{FORMAT_LABELS[fmt]}读取", *warnings]
     return RawDocument(
         source=name,
         format=fmt,
@@ -169,6 +173,52 @@ _MAGIC = [
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+FORMAT_LABELS = {
+    "txt": "纯文本", "docx": "Word（.docx）文档", "doc": "旧版 Word（.doc）文档", "wps": "WPS 文字文档", "pdf": "PDF",
+    "html": "网页（HTML）", "mhtml": "网页存档（MHT）", "ofd": "OFD 文件", "xlsx": "Excel（.xlsx）表格",
+    "xls": "旧版 Excel（.xls）表格", "rtf": "RTF 文档",
+}  # fmt: skip
+_OFFICE_FORMATS = ("doc", "wps", "docx", "xls", "xlsx", "rtf")
+_HTML_START = re.compile(rb"^(?:<!--.*?-->\s*|<\?xml[^>]*>\s*)*<(?:!doctype\s+html|html|head|meta|body|title)\b", re.I | re.S)
+
+
+def content_format(data: bytes, fmt: str) -> str:
+    """The format the bytes really are when an office saved one format under another's extension —
+    web pages, MHT archives and RTF served as .doc, a .docx renamed .doc (and back), an .xlsx named
+    .xls — so such files are read, not refused. Anything else keeps the extension's format."""
+    if fmt not in _OFFICE_FORMATS:
+        return fmt
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    lowered = head.lower()
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    if lowered.startswith(b"mime-version") or b"multipart/related" in lowered[:2048]:
+        return "mhtml"
+    if _HTML_START.match(head):
+        return "html"
+    encrypted = "EncryptedPackage".encode("utf-16-le") in data
+    if head.startswith(b"PK\x03\x04"):
+        return {"doc": "docx", "wps": "docx", "xls": "xlsx", "rtf": "docx"}.get(fmt, fmt)
+    if head.startswith(_OLE_MAGIC) and not encrypted:
+        return {"docx": "doc", "xlsx": "xls", "rtf": "doc"}.get(fmt, fmt)
+    return fmt
+
+
+def _read_rtf(data: bytes, name: str) -> tuple[str | None, list[str], list[str]]:
+    """RTF: 7-bit text whose \\'xx escapes are bytes in the document's code page (\\ansicpg936: GBK)."""
+    from striprtf.striprtf import rtf_to_text
+
+    page = re.search(rb"\\ansicpg(\d+)", data[:4096])
+    encoding = {"936": "gbk", "54936": "gb18030", "950": "big5", "65001": "utf-8"}.get(
+        page.group(1).decode() if page else "", f"cp{page.group(1).decode()}" if page else "gbk"
+    )
+    try:
+        text = rtf_to_text(data.decode("latin-1"), encoding=encoding, errors="replace")
+    except (LookupError, ValueError, IndexError) as exc:
+        raise CorruptFileError(f"RTF 文件无法解析（{type(exc).__name__}）：{name}") from None
+    return encoding, split_paragraphs(text), []
+
+
 def _reject_foreign_binary(data: bytes, fmt: str, name: str) -> None:
     """A file whose first bytes say it is something other than its extension claims is refused."""
     head = data[:8]
@@ -178,6 +228,8 @@ def _reject_foreign_binary(data: bytes, fmt: str, name: str) -> None:
         return  # Word 97–2003 binary; what is inside the compound file is checked when reading it
     if fmt == "pdf" and b"%PDF-" in data[:1024]:
         return  # PDF tolerates junk before its header
+    if fmt == "rtf" and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        return
     if fmt == "docx" and head.startswith(_OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
             raise EncryptedError(f"Word 文件已加密（设置了打开密码），请解除密码后再上传：{name}")
@@ -201,6 +253,8 @@ def _reject_foreign_binary(data: bytes, fmt: str, name: str) -> None:
         raise UnsupportedFormatError(f"文件不是有效的 OFD 文件（OFD 应为 ZIP 格式的文件包）：{name}")
     if fmt in ("xlsx", "xls"):
         raise UnsupportedFormatError(f"文件不是有效的 Excel（.{fmt}）文件：{name}")
+    if fmt == "rtf":
+        raise UnsupportedFormatError(f"文件不是有效的 RTF 文件：{name}")
 
 
 # ---------------------------------------------------------------------------------------------

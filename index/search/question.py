@@ -22,7 +22,7 @@ from index.models import LEAD, Document
 from index.text.agencies import agency_aliases
 from index.text.docnumber import DocNumber, iter_doc_numbers, parse_doc_number
 from index.text.normalize import clean_question, normalize_text
-from index.text.numbering import path_units, question_reference, unit_text
+from index.text.numbering import path_units, question_references, unit_text
 from index.text.places import (
     CITY_PROVINCE,
     PROVINCE_ABBREVIATIONS,
@@ -273,17 +273,16 @@ class QueryReader:
         reading.year_doc_ids = sorted(docs)
 
     def _read_reference(self, text: str, reading: QueryReading) -> None:
-        units = question_reference(text)
-        if not units:
-            return
-        candidates = self._references.get(units[-1], [])
-        rows = [row for row, path in candidates if path[-len(units) :] == units]
-        if reading.doc_ids:
-            allowed = set(reading.doc_ids)
-            rows = [row for row in rows if self._clause_doc_ids[row] in allowed]
-        if rows:
-            reading.reference = "".join(unit_text(u) for u in units)
-            reading.reference_rows = rows
+        for units in question_references(text):  # the most literal reading that names a clause wins
+            candidates = self._references.get(units[-1], [])
+            rows = [row for row, path in candidates if path[-len(units) :] == units]
+            if reading.doc_ids:
+                allowed = set(reading.doc_ids)
+                rows = [row for row in rows if self._clause_doc_ids[row] in allowed]
+            if rows:
+                reading.reference = "".join(unit_text(u) for u in units)
+                reading.reference_rows = rows
+                return
 
 
 _AGENCY_TASKS = re.compile(

@@ -214,6 +214,34 @@ def question_reference(text: str) -> tuple[Unit, ...] | None:
     return tuple(units) or None
 
 
+# Ordinal words officials use for parts and items: 第二部分第五项, 第二大项(五), 第二部分第5条, 第三方面.
+_ORDINAL_REF = re.compile(
+    rf"第\s*(?P<outer>{_ANY_NUMBER})\s*(?:部分|大项|大点|大条|方面|板块)\s*(?:的|之)?\s*"
+    rf"(?:第\s*(?P<inner>{_ANY_NUMBER})\s*(?:项|条|点|小项|小点|款|个)|\(\s*(?P<paren>{_CN_NUMBER})\s*\))?"
+    rf"|(?<![{_CN}\d])(?P<sec>{_CN_NUMBER})\s*之\s*(?P<cl>{_CN_NUMBER})(?![{_CN}])"
+)
+
+
+def question_references(text: str) -> list[tuple[Unit, ...]]:
+    """Every way to read the clause reference a question names, the most specific first: "二(五)" →
+    [二、(五)]; "第二部分第五项" → [二、(五), 第二章第五条]; "第五条" → [第五条, (五)]."""
+    out: list[tuple[Unit, ...]] = []
+    literal = question_reference(text)
+    if literal:
+        out.append(literal)
+        if literal[-1][0] == "art":  # plans numbered 一、(一) are asked about as "第五条" too
+            out.append(tuple(("cl" if kind == "art" else "sec", value) for kind, value in literal))
+    match = _ORDINAL_REF.search(norm(text))
+    if match:
+        outer = cn_to_int(match.group("outer") or match.group("sec") or "")
+        inner = cn_to_int(match.group("inner") or match.group("paren") or match.group("cl") or "")
+        if outer:
+            plan = (("sec", outer),) + ((("cl", inner),) if inner else ())
+            regulation = (("chap", outer),) + ((("art", inner),) if inner else ())
+            out += [units for units in (plan, regulation) if units not in out]
+    return sorted(out, key=len, reverse=True)  # the more units a reading names, the surer it is
+
+
 def unit_text(unit: Unit) -> str:
     """A unit written back as documents write it: ("sec", 2) → 二、, ("cl", 5) → (五), ("art", 4) → 第四条."""
     kind, value = unit
