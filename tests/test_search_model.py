@@ -79,3 +79,19 @@ def test_unanswerable_topics_are_flagged(service: PlanService) -> None:
     for question in ("今天天气怎么样", "低空经济无人机航线怎么审批？", "北京的电梯安全怎么管？", "推荐一部好看的电影"):
         answer = service.ask(question, log=False)
         assert answer.notice and answer.notice.startswith("库中没有"), (question, answer.notice)
+
+
+def test_multi_turn_chats_are_answered_from_context(service: PlanService) -> None:
+    """2–3-turn chats (tests/eval/chats.jsonl, our own): the last turn, read against the previous
+    ones, is answered with what was asked (the answer line or the clause it cites)."""
+    import json
+
+    chats = [json.loads(line) for line in (ROOT / "tests" / "eval" / "chats.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    answered = 0
+    for number, chat in enumerate(chats):
+        for turn in chat["turns"]:
+            reply = service.respond(turn, session=f"chat-{number}", log=False)
+        data = reply.to_json()
+        shown = " ".join([data.get("answer") or ""] + [r["text"] for r in data["results"][:3]])
+        answered += bool(data["understood_as"] != chat["turns"][-1] and all(e in shown for e in chat["expect"]))
+    assert answered >= 0.9 * len(chats), answered

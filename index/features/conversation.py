@@ -21,6 +21,8 @@ SESSION_SECONDS = 30 * 60  # a conversation is remembered this long after its la
 
 NEW, PLACE, YEAR, SIBLING, DETAIL, FULL_TEXT, MORE = "new", "place", "year", "sibling", "detail", "full", "more"
 
+# "还有别的地方吗": the same topic, every place (a many-places answer).
+_OTHER_PLACES = re.compile(r"^(?:还有)?(?:别的|其他|其它|另外的?)(?:地方|地区|城市|省份?|市)(?:呢|吗|有吗|有没有|怎么样)?[？?。!！]*$")
 _MORE = re.compile(
     r"^(?:更多|更多结果|还有吗|还有呢|还有没有|还有别的吗?|还有其他(?:的)?吗?|其他的?呢|再来(?:点|几条)?|继续|下一页|再多(?:一些|点)|多给几条)"
     r"[？?。.!！~～]*$"
@@ -28,9 +30,12 @@ _MORE = re.compile(
 _FULL_TEXT = re.compile(r"全文|原文|完整内容|具体内容|详细内容|完整的|展开")
 # Words a follow-up uses to point back or to ask, not to name a topic of its own.
 _FOLLOW_UP_WORDS = re.compile(
-    r"这一?条|这个|那个|那条|上面|刚才|其中|具体|主要|一下|请问|还|又|也|呢|吗|吧|啊|呀|的|了|是|有|要|那么|那|再|问|说|"
-    r"谁|哪个|哪些|哪家|什么|啥|怎么样?|如何|多少|几个|几项|时候|何时|时限|期限|截止|完成|时间|节点|目标|指标|比例|"
-    r"牵头|负责|配合|单位|部门|主管|责任|全文|原文|内容|情况|安排|要求|规定|措施|任务|工作|呢"
+    r"这一?条|这个|那个|那条|这里|那里|这边|那边|上面|刚才|其中|具体|主要|一下|请问|如果|要是|换成|换到|改成|看看|看一下|"
+    r"发我|发一下|给我|说说|讲讲|介绍|详细|地区|地方|方面的?规定|"
+    r"还|又|也|呢|吗|吧|啊|呀|的|了|是|有|要|那么|那|再|问|说|来|管|抓|做|干|由|归|让|交给|应当|应该|需要|会|能|可以|都|该|得|"
+    r"谁|哪个|哪些|哪家|哪一?年|几月|什么|啥|怎么样?|怎样|如何|多少|几个|几项|时候|何时|时限|期限|截止|完成|时间|节点|"
+    r"目标|指标|比例|达到|提高到|实现|牵头|负责|配合|单位|部门|主管|责任|承担|落实|实施|执行|"
+    r"全文|原文|内容|情况|安排|要求|规定|措施|任务|工作"
 )
 _SIBLING_START = re.compile(r"^(?:那么?|还有|另外|再问一?下|关于|至于)")
 _SIBLING_END = re.compile(r"呢[？?]*$")
@@ -105,6 +110,8 @@ def understand(
         return Understanding(NEW, text, asks)
     if _MORE.match(text.strip()):
         return Understanding(MORE, previous.question, previous.kind)
+    if _OTHER_PLACES.match(text.strip()) and previous.places:
+        return Understanding(PLACE, previous.core, asks or previous.kind)
     own = content_left(text, [*places, *agencies])
     if not places and not years and not own and not agencies:
         if _FULL_TEXT.search(text):
