@@ -60,7 +60,7 @@ from index.features.targets import Target, collect_targets
 from index.features.targets import comparison_rows as target_rows
 from index.features.tasks import TaskRow, agency_task_rows, document_task_rows, table_title
 from index.ingest.overrides import apply_overrides
-from index.models import LEAD, Agency, Clause, Document, Hit, ParsedDocument, Progress
+from index.models import LEAD, Clause, Document, Hit, ParsedDocument, Progress
 from index.search.lexical import JiebaBase
 from index.search.question import agency_task_subject
 from index.search.searcher import FusionParams, HybridSearcher
@@ -70,7 +70,7 @@ from index.store.corpus import CorpusReport, corpus_files, file_sha256, sync_cor
 from index.store.database import UNCHANGED, AddResult, Store
 from index.store.resolver import REF_HINT, find_document, resolve_document
 from index.store.versions import apply_versions, detect_versions, version_note
-from index.text.agencies import agency_aliases, agency_role, annotate_canonical, default_table
+from index.text.agencies import agency_aliases, annotate_canonical, default_table
 from index.text.citation import citation
 from index.text.normalize import clean_question
 
@@ -484,12 +484,18 @@ class PlanService:
         view = self._view()
         documents = {d.id: d for d in view.documents()}
         table = default_table()
+        # Match each distinct written name once (a few hundred, however large the corpus), then
+        # read only their mentions; the document's region is checked per (name, region) pair.
+        written = {n for n, canonical in view.agency_names() if table.matches(name, n, canonical)}
+        matched: dict[tuple[str, str | None, str | None], bool] = {}
         roles: dict[str, str] = {}
-        for mention, canonical, role, clause_id, doc_id in view.agency_mentions():
+        for mention, canonical, role, clause_id, doc_id in view.agency_mentions(written) if written else ():
             if roles.get(clause_id) == LEAD or doc_id not in documents:
                 continue
-            agency = Agency(mention, role, canonical)
-            if agency_role(name, [agency], doc_region=documents[doc_id].region, table=table)[0]:
+            key = (mention, canonical, documents[doc_id].region)
+            if key not in matched:
+                matched[key] = table.matches(name, mention, canonical, doc_region=key[2])
+            if matched[key]:
                 roles[clause_id] = role
         clauses = view.clauses_by_ids(roles)
         ordered = sorted(

@@ -66,6 +66,7 @@ class Store:
             conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         self._lock = threading.RLock()
         self._has_deadlines: bool | None = None
+        self._agency_names: list[tuple[str, str | None]] | None = None
         self.db = sqlite_utils.Database(conn)
         if not readonly:
             self.db.execute("PRAGMA busy_timeout = 30000")
@@ -246,13 +247,31 @@ class Store:
         sql = f"SELECT clause_id, kind, text, due, start, month_day, source FROM clause_deadlines WHERE {where}"
         return {r[0]: Deadline(*r[1:]) for r in self.db.execute(sql, params).fetchall()}
 
-    def agency_mentions(self) -> list[tuple[str, str | None, str, str, str]]:
-        """Every (name, canonical, role, clause_id, doc_id) mention, for agency lookups and dictionaries."""
+    def agency_mentions(self, names: Iterable[str] | None = None) -> list[tuple[str, str | None, str, str, str]]:
+        """Every (name, canonical, role, clause_id, doc_id) mention — of the bodies written as one of
+        `names` when given — for agency lookups and dictionaries."""
+        columns = "SELECT name, canonical, role, clause_id, doc_id FROM agencies"
         with self._lock:
-            return [
-                tuple(r)
-                for r in self.db.execute("SELECT name, canonical, role, clause_id, doc_id FROM agencies ORDER BY doc_id, ord")
-            ]
+            if names is None:
+                return [tuple(r) for r in self.db.execute(f"{columns} ORDER BY doc_id, ord")]
+            wanted = list(dict.fromkeys(names))
+            rows: list[tuple[str, str | None, str, str, str]] = []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows += [tuple(r) for r in self.db.execute(f"{columns} WHERE name IN ({marks}) ORDER BY doc_id, ord", chunk)]
+            return rows
+
+    def agency_names(self) -> list[tuple[str, str | None]]:
+        """Every distinct (name as written, canonical) pair: a few hundred, however many mentions.
+        A read-only store (an index's snapshot) never changes, so it reads them once."""
+        if self._agency_names is not None:
+            return self._agency_names
+        with self._lock:
+            names = [tuple(r) for r in self.db.execute("SELECT DISTINCT name, canonical FROM agencies")]
+        if self.readonly:
+            self._agency_names = names
+        return names
 
     # -- follow the work: subscriptions, confirmations, deliveries (features/digest.py) ------
 

@@ -28,6 +28,7 @@ DATA_PACKAGE = "index.resources"
 DATA_FILE = "agency_renames.json"
 
 TIER_NATIONAL = "国家"
+PARSE_MEMORY = 100_000  # distinct names remembered by AgencyTable.parse
 
 # Level words that may end a prefix, longest first so 自治区 wins over 区.
 _LEVEL_SUFFIXES = ("自治区", "自治州", "县级市", "地区", "省", "市", "州", "盟", "县", "区", "旗")
@@ -127,6 +128,7 @@ class AgencyTable:
                     raise AgencyDataError(f"机构名称数据中“{form}”同时属于 {other.id} 和 {body.id}：{origin}")
                 self._stems[key] = body
         self._max_stem = max((len(k) for k in self._stems), default=0)
+        self._parsed: dict[str, AgencyName | None] = {}
         for body in self.bodies.values():
             self._chain(body)  # refuses cycles at load time
 
@@ -152,6 +154,16 @@ class AgencyTable:
 
     def parse(self, name: str) -> AgencyName | None:
         """Split a written name into prefix + known body stem; None if no known body ends it."""
+        # The table is read-only, so a name parses the same every time: remembered (a corpus
+        # writes a few hundred distinct names; an agency question compares against each).
+        if name in self._parsed:
+            return self._parsed[name]
+        parsed = self._parse(name)
+        if len(self._parsed) < PARSE_MEMORY:
+            self._parsed[name] = parsed
+        return parsed
+
+    def _parse(self, name: str) -> AgencyName | None:
         written = re.sub(r"\s+", "", name or "")
         written = written.strip("，,、。；;：:")
         if not written:
