@@ -98,6 +98,8 @@ def format_answer(answer: Answer, *, explain: bool = False, understood: str | No
         lines.append(f"{hit.rank}. {region}{hit.clause.path} {hit.clause.heading}".rstrip())
         lines.append(f"   {' '.join(excerpt(body_text(hit.clause), hit.matched_terms, EXCERPT_CHARS).split())}")
         lines.append(f"   责任单位：{agencies_line(hit)}")
+        if hit.clause.deadline is not None:
+            lines.append(f"   时限：{hit.clause.deadline.text}")
         lines.append(f"   出处：{citation(hit.document, hit.clause.path)}")
         if hit.explain.get("version_note"):
             lines.append(f"   {hit.explain['version_note']}")
