@@ -112,3 +112,23 @@ def test_other_model_is_refused_with_one_line(env: dict[str, str]) -> None:
     assert result.returncode == 1
     assert "reindex.py --full" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_json_sessions_are_conversations(env: dict[str, str]) -> None:
+    """{"query", "session"} lines: each session a conversation (as a chat with the bot); plain lines
+    and other sessions stand alone."""
+    lines = [
+        json.dumps({"query": "西安电梯安全有什么安排？", "session": "a"}, ensure_ascii=False),
+        json.dumps({"query": "太原食品安全抽检合格率2025年要达到多少？", "session": "b"}, ensure_ascii=False),
+        json.dumps({"query": "谁牵头？", "session": "a"}, ensure_ascii=False),
+        json.dumps({"query": "那西安呢？", "session": "b"}, ensure_ascii=False),
+        "谁牵头？",
+    ]
+    result = run("ask.py", "--json", env=env, stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    first, other, who, swap, alone = (json.loads(line) for line in result.stdout.splitlines())
+    assert set(first) == CONTRACT and first["understood_as"] == "西安电梯安全有什么安排？"
+    assert "98.5%" in (other["answer"] or "")
+    assert who["understood_as"].startswith("西安") and "市质监局" in who["answer"]
+    assert swap["understood_as"].startswith("西安") and all(r["document"]["region"] == "西安市" for r in swap["results"])
+    assert alone["understood_as"] == "谁牵头？"
