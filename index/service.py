@@ -13,7 +13,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -93,18 +93,47 @@ class Answer:
         return comparison_rows(self.overview)
 
     def to_json(self, explain: bool = False) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "query": self.query,
-            "kind": "search",
-            "low_confidence": self.low_confidence,
-            "answer": self.direct.text if self.direct else None,
-            "notice": self.notice,
-            "results": hits_json(self.hits, explain),
-        }
-        data["regions"] = self.comparison()
+        data = reply_json(
+            self.query,
+            "search",
+            self.hits,
+            explain,
+            low_confidence=self.low_confidence,
+            direct=self.direct,
+            notice=self.notice,
+            regions=self.comparison(),
+        )
         if explain:
             data["filters"] = self.filters
         return data
+
+
+def reply_json(
+    query: str,
+    kind: str,
+    hits: list[Hit],
+    explain: bool,
+    *,
+    low_confidence: bool = False,
+    direct: DirectAnswer | None = None,
+    notice: str | None = None,
+    regions: list[dict[str, str]] | None = None,
+    understood_as: str | None = None,
+) -> dict[str, Any]:
+    """The one JSON contract of a reply, whatever kind it is (scripts/ask.py --json prints it);
+    `understood_as` only where a message was read in a conversation (not for a bare search)."""
+    data: dict[str, Any] = {
+        "query": query,
+        "kind": kind,
+        "low_confidence": low_confidence,
+        "answer": direct.text if direct else None,
+        "notice": notice,
+        "regions": regions or [],
+        "results": hits_json(hits, explain),
+    }
+    if understood_as is not None:
+        data["understood_as"] = understood_as
+    return data
 
 
 def hits_json(hits: list[Hit], explain: bool = False) -> list[dict[str, Any]]:
@@ -131,16 +160,9 @@ class ClauseReply:
     understood_as: str | None = None
 
     def to_json(self, explain: bool = False) -> dict[str, Any]:
-        data = {
-            "query": self.question,
-            "kind": "clause",
-            "low_confidence": False,
-            "answer": self.direct.text if self.direct else None,
-            "notice": None,
-            "regions": [],
-            "understood_as": self.understood_as or self.question,
-            "results": hits_json(self.hits, explain),
-        }
+        data = reply_json(
+            self.question, "clause", self.hits, explain, direct=self.direct, understood_as=self.understood_as or self.question
+        )
         if explain and self.hits:
             data["filters"] = {"clause_reference": self.hits[0].explain.get("reference")}
         return data
@@ -158,17 +180,8 @@ class AgencyReply:
     understood_as: str | None = None
 
     def to_json(self, explain: bool = False) -> dict[str, Any]:
-        return {
-            "query": self.question,
-            "kind": "agency",
-            "agency": self.agency,
-            "low_confidence": False,
-            "answer": None,
-            "notice": None,
-            "regions": [],
-            "understood_as": self.understood_as or self.question,
-            "results": hits_json(self.hits, explain),
-        }
+        data = reply_json(self.question, "agency", self.hits, explain, understood_as=self.understood_as or self.question)
+        return {**data, "agency": self.agency}
 
 
 @dataclass
@@ -181,10 +194,7 @@ class SearchReply:
     understood_as: str | None = None
 
     def to_json(self, explain: bool = False) -> dict[str, Any]:
-        data = self.answer.to_json(explain)
-        data["query"] = self.question
-        data["understood_as"] = self.understood_as or self.question
-        return data
+        return {**self.answer.to_json(explain), "query": self.question, "understood_as": self.understood_as or self.question}
 
 
 Reply = ClauseReply | AgencyReply | SearchReply
@@ -435,7 +445,7 @@ class PlanService:
         answer = Answer(question, result.hits, result.low_confidence, result.filters, question_id, result.total, offset)
         answer.notice = negative_notice(result.filters, result.low_confidence, result.terms, bool(result.hits))
         if not result.low_confidence:
-            kind = question_kind(searcher.read(question).text) if asks is None else asks
+            kind = question_kind(result.question) if asks is None else asks
             answer.direct = direct_answer(kind, result.hits, result.terms)
             if offset == 0 and not _names_a_place(result.filters):
                 answer.overview = region_overview(wider, kind, result.terms)
@@ -539,7 +549,7 @@ class PlanService:
             answer = self.ask(asked, top_k=top_k, offset=previous.next_offset, explain=explain, user_id=user_id,
                               chat_type=chat_type, log=log, asks=previous.kind)  # fmt: skip
             reply = SearchReply(text, answer, line, asked)
-            self._remember(session, now, Turn(**{**previous.to_json(), "next_offset": previous.next_offset}), reply)
+            self._remember(session, now, replace(previous), reply)
             return reply
         hits = self.lookup(asked) if asked else []
         subject = None if hits else agency_task_subject(asked)
@@ -565,18 +575,11 @@ class PlanService:
         if previous is None or not question:
             return understand(question, None)
         reading = self.searcher().read(question)
-        return understand(
-            question,
-            previous,
-            places=[*reading.regions, *reading.unknown_places, *reading.soft_places],
-            years=reading.years,
-            agencies=reading.agencies,
-        )
+        return understand(question, previous, places=reading.places, years=reading.years, agencies=reading.agencies)
 
     def _turn(self, question: str, understanding: Understanding) -> Turn:
         reading = self.searcher().read(question)
-        places = [*reading.regions, *reading.unknown_places, *reading.soft_places]
-        return Turn(question, places, list(reading.years), kind=understanding.asks)
+        return Turn(question, reading.places, list(reading.years), kind=understanding.asks)
 
     def _previous_turn(self, session: str, now: float) -> Turn | None:
         state = self.store.conversation(session, newer_than=now - SESSION_SECONDS)
@@ -589,10 +592,11 @@ class PlanService:
         if hits:
             shown = [h.clause.id for h in hits]
             if isinstance(reply, SearchReply):
-                turn.clause_ids = shown if turn.next_offset == 0 or not turn.clause_ids else turn.clause_ids
+                if turn.next_offset == 0 or not turn.clause_ids:  # a further page keeps the first page's clauses
+                    turn.clause_ids = shown
                 turn.next_offset += len(hits)
-            else:
-                turn.clause_ids = turn.clause_ids if isinstance(reply, ClauseReply) and reply.direct else shown
+            elif not (isinstance(reply, ClauseReply) and reply.direct):  # a detail keeps its clause
+                turn.clause_ids = shown
         self.store.save_conversation(session, turn.to_json(), at=now)
 
     def question_text(self, question_id: int) -> str | None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index import ClauseReply, PlanService, SearchReply, Settings
+from index import ClauseReply, PlanService, SearchReply
 from index.features.answers import AMOUNT, WHEN, WHO, YES_NO, question_kind
 from index.features.conversation import (
     DETAIL,
@@ -25,7 +25,6 @@ from index.features.conversation import (
     understood_line,
 )
 from index.text.vocabulary import default_vocabulary
-from tests.conftest import CORPUS_DIR
 
 XIAN = Turn("西安 电梯安全有什么安排", places=["西安"], clause_ids=["c1"], next_offset=3)
 
@@ -118,12 +117,8 @@ def test_vocabulary_rewrites_only_what_the_corpus_does_not_say() -> None:
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> PlanService:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("chat"), corpus_dir=CORPUS_DIR, embedding_model="fake:64")
-    service = PlanService(settings)
-    service.ensure_index()
-    yield service
-    service.close()
+def service(seed_service: PlanService) -> PlanService:
+    return seed_service
 
 
 def test_a_conversation_in_the_service(service: PlanService) -> None:

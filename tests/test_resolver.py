@@ -7,19 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from index import PlanService, Settings
+from index import PlanService
 from index.store.resolver import find_document, place_aliases
 from index.text.normalize import normalize_text
-from tests.conftest import CORPUS_DIR
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> PlanService:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("resolver"), corpus_dir=CORPUS_DIR, embedding_model="fake:32")
-    service = PlanService(settings)
-    service.ensure_index()
-    yield service
-    service.close()
+def service(seed_service: PlanService) -> PlanService:
+    return seed_service
 
 
 def names_of(document) -> list[str]:

@@ -73,6 +73,11 @@ class QueryReading:
     soft_places: list[str] = field(default_factory=list)  # provinces named for the plans of their cities
 
     @property
+    def places(self) -> list[str]:
+        """Every place word the question names: regions, places no document is about, provinces."""
+        return [*self.regions, *self.unknown_places, *self.soft_places]
+
+    @property
     def empty(self) -> bool:
         return not any(ch.isalnum() for ch in self.text)
 

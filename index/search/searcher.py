@@ -75,6 +75,7 @@ class SearchResult:
     filters: dict[str, Any] = field(default_factory=dict)
     total: int = 0  # how many clauses were ranked (for paging)
     terms: list[str] = field(default_factory=list)  # the question's content words (not places, 文号, years)
+    question: str = ""  # the question as read (cleaned and reworded as plans write)
 
 
 class ClauseTable:
@@ -289,7 +290,7 @@ class HybridSearcher:
         clock.lap("question_reading")
         filters = reading.filters()
         if reading.empty or len(self.table) == 0:
-            return SearchResult([], True, filters)
+            return SearchResult([], True, filters, question=reading.text)
         p = self.params
         mask = self.table.mask_for(reading.doc_ids)
 
@@ -373,7 +374,7 @@ class HybridSearcher:
         if explain:
             filters = {**filters, "query_terms": tokens}
         clock.lap("fusion_and_hits")
-        return SearchResult(hits, low, filters, total=len(ranked), terms=terms)
+        return SearchResult(hits, low, filters, total=len(ranked), terms=terms, question=reading.text)
 
     def _fuse(
         self,
